@@ -1,0 +1,2 @@
+// PLACEHOLDER until the capture formats land.
+export {};

@@ -1,0 +1,2 @@
+// PLACEHOLDER until the protocol lands.
+export {};
