@@ -45,6 +45,28 @@ export function setU48(b: Uint8Array, o: number, v: number): void {
   setU32(b, o + 2, v >>> 0);
 }
 
+// Little-endian access, for capture files, which are written in the writer's host byte order.
+
+export function u16le(b: Uint8Array, o: number): number {
+  return b[o] | (b[o + 1] << 8);
+}
+
+export function u32le(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
+export function setU16le(b: Uint8Array, o: number, v: number): void {
+  b[o] = v;
+  b[o + 1] = v >>> 8;
+}
+
+export function setU32le(b: Uint8Array, o: number, v: number): void {
+  b[o] = v;
+  b[o + 1] = v >>> 8;
+  b[o + 2] = v >>> 16;
+  b[o + 3] = v >>> 24;
+}
+
 /** Lower-case hex of a byte range, no separators. */
 export function toHex(b: Uint8Array, sep = ''): string {
   let s = '';

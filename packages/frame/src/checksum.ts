@@ -86,7 +86,8 @@ export function onesSum(b: Uint8Array, start = 0, end = b.length): number {
       s3 += w[i + 3] + w[i + 7];
     }
     for (; i < chunkEnd; i++) s0 += w[i];
-    s0 = (s0 % 0xffff) + (s1 % 0xffff) + (s2 % 0xffff) + (s3 % 0xffff);
+    // foldSum, not %, so that non-zero data never folds to the all-zero sum.
+    s0 = foldSum(s0) + foldSum(s1) + foldSum(s2) + foldSum(s3);
     s1 = s2 = s3 = 0;
   }
   let middle = foldSum(s0);

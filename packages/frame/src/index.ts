@@ -41,3 +41,5 @@ export * from './dissect/index.js';
 export * from './pcap/pcap.js';
 export * from './pcap/pcapng.js';
 export * from './pcap/reader.js';
+export * from './flow-key.js';
+export * from './builder.js';

@@ -78,7 +78,7 @@ export function formatIpv6(a: Ipv6Address): string {
     if (s !== '' && !s.endsWith(':')) s += ':';
     s += w[i].toString(16);
   }
-  if (dotted) s += `${w[6] >> 8}.${w[6] & 255}.${w[7] >> 8}.${w[7] & 255}`;
+  if (dotted) s += `${s.endsWith(':') ? '' : ':'}${w[6] >> 8}.${w[6] & 255}.${w[7] >> 8}.${w[7] & 255}`;
   return s;
 }
 

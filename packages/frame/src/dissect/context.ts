@@ -48,6 +48,11 @@ export class DissectContext {
   prefix = '';
   /** The innermost network layer's family and addresses, for transport summaries. */
   net: { family: 'IP' | 'IP6'; src: string; dst: string } | undefined;
+  /**
+   * Set by IP for the first fragment of a fragmented packet: the transport header is here but
+   * its payload is cut short, so transport layers must not hold it to its length fields.
+   */
+  firstFragment = false;
 
   begin(protocol: string, title: string, offset: number, length: number): Layer {
     const layer: Layer = { protocol, title, offset, length, fields: [] };
@@ -69,6 +74,19 @@ export function add(layer: Layer, name: string, value: FieldValue, offset: numbe
 /** Bytes as Wireshark prints them in JSON: colon-separated hex. */
 export function bytesValue(b: Uint8Array, start: number, end: number): string {
   return toHex(b.subarray(start, end), ':');
+}
+
+/** Text as Wireshark shows an ASCII string field: up to the first NUL, each byte above 0x7f as U+FFFD. */
+export function asciiValue(b: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end && b[i] !== 0; i++) s += b[i] < 0x80 ? String.fromCharCode(b[i]) : '\ufffd';
+  return s;
+}
+
+/** Source and destination port of the UDP header right before an application payload at `offset`. */
+export function udpPortsBefore(b: Uint8Array, offset: number): [src: number, dst: number] {
+  if (offset < 8) return [0, 0];
+  return [(b[offset - 8] << 8) | b[offset - 7], (b[offset - 6] << 8) | b[offset - 5]];
 }
 
 export { hexNum };

@@ -34,7 +34,8 @@ export const dissectIpv4: Dissector = (d, b, offset, end) => {
   if (p.isFragment) {
     d.summary = `IP ${src} > ${dst}: ip-proto-${p.protocol} ${p.payloadLen} (frag ${p.identification}:${p.payloadLen}@${p.fragmentOffset}${p.moreFragments ? '+' : ''})`;
     // Only the first fragment carries the transport header, and not all of the payload.
-    return { protocol: 'data', offset: p.payloadOffset, end: offset + p.totalLen };
+    if (p.fragmentOffset !== 0) return { protocol: 'data', offset: p.payloadOffset, end: offset + p.totalLen };
+    d.firstFragment = true;
   }
   return { protocol: protocolForIpProtocol(p.protocol), offset: p.payloadOffset, end: offset + p.totalLen };
 };

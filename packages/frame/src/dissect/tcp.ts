@@ -35,7 +35,8 @@ export const dissectTcp: Dissector = (d, b, offset, end) => {
   const l = d.begin('tcp', 'Transmission Control Protocol', offset, hl);
   add(l, 'tcp.srcport', s.srcPort, offset, 2);
   add(l, 'tcp.dstport', s.dstPort, offset + 2, 2);
-  add(l, 'tcp.len', s.payloadLen, offset, 0);
+  // A first fragment's segment is incomplete: Wireshark then omits the length it cannot know.
+  if (!d.firstFragment) add(l, 'tcp.len', s.payloadLen, offset, 0);
   add(l, 'tcp.seq', s.seq, offset + 4, 4);
   add(l, 'tcp.ack', s.ack, offset + 8, 4);
   add(l, 'tcp.hdr_len', hl, offset + 12, 1);
@@ -86,11 +87,13 @@ export const dissectTcp: Dissector = (d, b, offset, end) => {
         opts.push(`unknown-${kind}`);
     }
   });
-  if (s.payloadLen > 0) add(l, 'tcp.payload', bytesValue(b, s.payloadOffset, end), s.payloadOffset, s.payloadLen);
+  // Wireshark reads the data of a RST as the reset's cause, not as payload.
+  const hasPayload = s.payloadLen > 0 && !(flags & TcpFlags.RST);
+  if (hasPayload) add(l, 'tcp.payload', bytesValue(b, s.payloadOffset, end), s.payloadOffset, s.payloadLen);
   let line = `${d.endpoints(s.srcPort, s.dstPort)}Flags [${flagLetters(flags)}], seq ${s.seq}`;
   if (flags & TcpFlags.ACK) line += `, ack ${s.ack}`;
   line += `, win ${s.window}`;
   if (opts.length > 0) line += `, options [${opts.join(',')}]`;
   d.summary = `${line}, length ${s.payloadLen}`;
-  return undefined;
+  return d.firstFragment && hasPayload ? { protocol: 'data', offset: s.payloadOffset, end } : undefined;
 };

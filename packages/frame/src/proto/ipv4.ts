@@ -171,10 +171,6 @@ export interface Ipv4Repr {
   payloadLen: number;
 }
 
-function check(cond: boolean, what: string): void {
-  if (!cond) throw new FrameError('bad-value', 'ip', 0, what);
-}
-
 export const Ipv4 = {
   parse(bytes: Uint8Array, offset = 0, checksum: ChecksumCheck = 'verify'): Ipv4Repr {
     const p = Ipv4Packet.checked(bytes, offset);
@@ -205,9 +201,13 @@ export const Ipv4 = {
   /** Writes the header (not the payload) and its checksum. */
   emit(repr: Ipv4Repr, buf: Uint8Array, offset = 0): number {
     const hl = IPV4_HEADER_LEN + repr.options.length;
-    check(repr.options.length % 4 === 0 && hl <= IPV4_MAX_HEADER_LEN, `options must be a multiple of 4 bytes, at most 40 (got ${repr.options.length})`);
-    check(repr.fragmentOffset % 8 === 0 && repr.fragmentOffset <= 0xfff8, `fragment offset ${repr.fragmentOffset} must be a multiple of 8 below 65536`);
-    check(hl + repr.payloadLen <= 0xffff, `total length ${hl + repr.payloadLen} exceeds 65535`);
+    if (repr.options.length % 4 !== 0 || hl > IPV4_MAX_HEADER_LEN) {
+      throw new FrameError('bad-value', 'ip', 0, `options must be a multiple of 4 bytes, at most 40 (got ${repr.options.length})`);
+    }
+    if (repr.fragmentOffset % 8 !== 0 || repr.fragmentOffset > 0xfff8) {
+      throw new FrameError('bad-value', 'ip', 0, `fragment offset ${repr.fragmentOffset} must be a multiple of 8 below 65536`);
+    }
+    if (hl + repr.payloadLen > 0xffff) throw new FrameError('bad-value', 'ip', 0, `total length ${hl + repr.payloadLen} exceeds 65535`);
     buf[offset + F.VER_IHL] = 0x40 | (hl >>> 2);
     buf[offset + F.TOS] = (repr.dscp << 2) | (repr.ecn & 3);
     setU16(buf, offset + F.LEN, hl + repr.payloadLen);

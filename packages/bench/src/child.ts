@@ -1,0 +1,25 @@
+// Runs one bench file in this process and prints one JSON row per bench on stdout.
+import { PerformanceObserver } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { type Bench, type BenchRow, meets } from './index.js';
+
+const file = process.argv[2];
+const filter = process.argv.slice(3);
+let gcs = 0;
+const observer = new PerformanceObserver((list) => {
+  gcs += list.getEntries().length;
+});
+observer.observe({ entryTypes: ['gc'] });
+
+const benches = ((await import(pathToFileURL(file).href)) as { default: Bench[] }).default;
+for (const bench of benches) {
+  if (filter.length > 0 && !filter.some((f) => bench.name.includes(f) || file.includes(f))) continue;
+  // GC entries arrive asynchronously; let the previous ones land before counting.
+  await new Promise((r) => setTimeout(r, 20));
+  const before = gcs;
+  const value = await bench.run();
+  await new Promise((r) => setTimeout(r, 20));
+  const row: BenchRow = { name: bench.name, value, unit: bench.unit, target: bench.target, pass: meets(value, bench.target), gcs: gcs - before, file };
+  process.stdout.write(`${JSON.stringify(row)}\n`);
+}
+observer.disconnect();

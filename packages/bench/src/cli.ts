@@ -1,0 +1,54 @@
+// vnet-bench [filter…] [--json FILE]: runs every packages/*/bench/*.bench.ts under the current
+// directory, each in its own process, prints a table and writes a JSON report.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, existsSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pc from 'picocolors';
+import type { BenchRow } from './index.js';
+
+const args = process.argv.slice(2);
+const jsonAt = args.indexOf('--json');
+const reportPath = jsonAt >= 0 ? args[jsonAt + 1] : 'bench-report.json';
+const filter = args.filter((a, i) => !a.startsWith('--') && i !== jsonAt + 1);
+
+const root = process.cwd();
+const files: string[] = [];
+for (const dir of ['packages', 'tests'].map((d) => join(root, d)).filter(existsSync)) {
+  for (const pkg of readdirSync(dir)) {
+    const benchDir = join(dir, pkg, 'bench');
+    if (!existsSync(benchDir)) continue;
+    for (const f of readdirSync(benchDir)) if (f.endsWith('.bench.ts')) files.push(join(benchDir, f));
+  }
+}
+
+const child = fileURLToPath(new URL('./child.ts', import.meta.url));
+const rows: BenchRow[] = [];
+let failed = false;
+for (const file of files) {
+  const rel = relative(root, file);
+  process.stderr.write(pc.dim(`running ${rel}\n`));
+  const r = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', child, file, ...filter], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (r.status !== 0) {
+    failed = true;
+    process.stderr.write(pc.red(`${rel} failed (exit ${r.status})\n`));
+  }
+  for (const line of r.stdout.split('\n')) if (line.startsWith('{')) rows.push({ ...(JSON.parse(line) as BenchRow), file: rel });
+}
+
+const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toPrecision(3));
+const width = Math.max(10, ...rows.map((r) => r.name.length));
+for (const r of rows) {
+  const mark = r.pass === undefined ? ' ' : r.pass ? pc.green('✓') : pc.red('✗');
+  const target = r.target ? pc.dim(`target ${r.target}`) : '';
+  const gcs = r.gcs > 0 ? pc.dim(` (${r.gcs} GC)`) : '';
+  process.stdout.write(`${mark} ${r.name.padEnd(width)}  ${fmt(r.value).padStart(9)} ${r.unit.padEnd(10)} ${target}${gcs}\n`);
+}
+const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+writeFileSync(reportPath, `${JSON.stringify({ date: new Date().toISOString(), machine, rows }, null, 2)}\n`);
+process.stderr.write(pc.dim(`report written to ${reportPath}\n`));
+process.exit(failed ? 1 : 0);
