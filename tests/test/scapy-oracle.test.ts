@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FieldValue } from '@vnet/frame';
-import { main } from 'vnet';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sameValue } from './tshark.js';
+import { main } from 'vnet';
 import { haveTool, PYTHON_WITH_SCAPY } from './tools.js';
+import { sameValue } from './tshark.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vnet-scapy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,7 +33,10 @@ describe('vnet decode --json agrees with scapy', () => {
     let out = '';
     const code = await main(['decode', '--json', pcap], { out: (t) => (out += t), err: () => {} });
     expect(code).toBe(0);
-    const decoded = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, FieldValue | FieldValue[]>);
+    const decoded = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, FieldValue | FieldValue[]>);
     expect(decoded).toHaveLength(expected.length);
 
     const problems: string[] = [];

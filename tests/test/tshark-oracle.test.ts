@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { dissect, fieldMap, writePcap } from '@vnet/frame';
 import { afterAll, describe, expect, it } from 'vitest';
 import { frameCorpus } from './frame-corpus.js';
+import { hasTshark, haveTool } from './tools.js';
 import { disagreements, tsharkComplaints, tsharkPackets } from './tshark.js';
-import { haveTool, hasTshark } from './tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vnet-tshark-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,7 +25,11 @@ describe('tshark agrees with @vnet/frame', () => {
       const d = dissect(frame);
       const ours = fieldMap(d);
       compared += Object.keys(ours).length;
-      const found = [...(d.error ? [`ours: malformed: ${d.error.message}`] : []), ...disagreements(ours, packets[i]), ...tsharkComplaints(packets[i])];
+      const found = [
+        ...(d.error ? [`ours: malformed: ${d.error.message}`] : []),
+        ...disagreements(ours, packets[i]),
+        ...tsharkComplaints(packets[i]),
+      ];
       if (found.length) problems.push(`frame ${i + 1} (${d.summary}):\n    ${found.join('\n    ')}`);
     });
     expect(problems.slice(0, 10).join('\n'), `${problems.length} frames disagree`).toBe('');

@@ -19,7 +19,15 @@ for (const bench of benches) {
   const before = gcs;
   const value = await bench.run();
   await new Promise((r) => setTimeout(r, 20));
-  const row: BenchRow = { name: bench.name, value, unit: bench.unit, target: bench.target, pass: meets(value, bench.target), gcs: gcs - before, file };
+  const row: BenchRow = {
+    name: bench.name,
+    value,
+    unit: bench.unit,
+    target: bench.target,
+    pass: meets(value, bench.target),
+    gcs: gcs - before,
+    file,
+  };
   process.stdout.write(`${JSON.stringify(row)}\n`);
 }
 observer.disconnect();

@@ -1,7 +1,7 @@
 // vnet-bench [filter…] [--json FILE]: runs every packages/*/bench/*.bench.ts under the current
 // directory, each in its own process, prints a table and writes a JSON report.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +48,12 @@ for (const r of rows) {
   const gcs = r.gcs > 0 ? pc.dim(` (${r.gcs} GC)`) : '';
   process.stdout.write(`${mark} ${r.name.padEnd(width)}  ${fmt(r.value).padStart(9)} ${r.unit.padEnd(10)} ${target}${gcs}\n`);
 }
-const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+const machine = {
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+};
 writeFileSync(reportPath, `${JSON.stringify({ date: new Date().toISOString(), machine, rows }, null, 2)}\n`);
 process.stderr.write(pc.dim(`report written to ${reportPath}\n`));
 process.exit(failed ? 1 : 0);

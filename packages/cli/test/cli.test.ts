@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { build, ethernet, ipv4, payload, tcp, TcpFlags, udp, writePcap, writePcapng } from '@vnet/frame';
+import { build, ethernet, ipv4, payload, TcpFlags, tcp, udp, writePcap, writePcapng } from '@vnet/frame';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/index.js';
 
@@ -20,7 +20,11 @@ async function vnet(...argv: string[]): Promise<{ code: number; out: string; err
 const T0 = 1_700_000_000_000_000_000n;
 const frames = [
   build(ethernet({ src: 1, dst: 2 }), ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }), udp({ srcPort: 1234, dstPort: 5678 }), payload('hello')),
-  build(ethernet({ src: 2, dst: 1 }), ipv4({ src: '10.0.0.2', dst: '10.0.0.1', ttl: 63 }), tcp({ srcPort: 80, dstPort: 4000, flags: TcpFlags.SYN | TcpFlags.ACK, seq: 7 })),
+  build(
+    ethernet({ src: 2, dst: 1 }),
+    ipv4({ src: '10.0.0.2', dst: '10.0.0.1', ttl: 63 }),
+    tcp({ srcPort: 80, dstPort: 4000, flags: TcpFlags.SYN | TcpFlags.ACK, seq: 7 }),
+  ),
 ];
 const records = frames.map((data, i) => ({ data, timestampNs: T0 + BigInt(i) * 1_500_000n }));
 
@@ -61,7 +65,10 @@ describe('vnet decode', () => {
   it('prints Wireshark-named fields as JSON, from pcapng too', async () => {
     const r = await vnet('decode', '--json', file('two.pcapng', writePcapng(records)));
     expect(r.code).toBe(0);
-    const [first, second] = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const [first, second] = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(first).toMatchObject({
       'frame.number': 1,
       'frame.time_epoch': '1700000000.000000000',
@@ -71,7 +78,12 @@ describe('vnet decode', () => {
       'ip.src': '10.0.0.1',
       'udp.dstport': 5678,
     });
-    expect(second).toMatchObject({ 'frame.time_relative': '0.001500000', 'tcp.flags.syn': true, 'tcp.flags.ack': true, 'tcp.flags.fin': false });
+    expect(second).toMatchObject({
+      'frame.time_relative': '0.001500000',
+      'tcp.flags.syn': true,
+      'tcp.flags.ack': true,
+      'tcp.flags.fin': false,
+    });
   });
 
   it('prints the frames before damage, then names the frame and byte offset, exit 1', async () => {
@@ -93,7 +105,14 @@ describe('vnet decode', () => {
 
   it('runs as an executable', async () => {
     const entry = new URL('../src/cli.ts', import.meta.url).pathname;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=development', '--import', 'tsx', entry, 'decode', join(dir, 'two.pcap')]);
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      '--conditions=development',
+      '--import',
+      'tsx',
+      entry,
+      'decode',
+      join(dir, 'two.pcap'),
+    ]);
     expect(stdout).toContain('UDP, length 5');
   });
 });

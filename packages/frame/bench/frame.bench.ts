@@ -5,17 +5,17 @@ import {
   type EthernetRepr,
   ethernet,
   extractFlowKey,
-  internetChecksum,
   Ipv4,
   type Ipv4Repr,
+  internetChecksum,
   ipv4,
   newFlowKey,
+  PcapWriter,
   payload,
   pseudoHeaderSum4,
   tcp,
   Udp,
   type UdpRepr,
-  PcapWriter,
   udp,
 } from '../src/index.js';
 
@@ -24,7 +24,12 @@ const FRAMES = 1024;
 const ring = new Uint8Array(FRAMES * 64);
 for (let i = 0; i < FRAMES; i++) {
   const l4 = i % 2 ? tcp({ srcPort: 1024 + i, dstPort: 80 }) : udp({ srcPort: 1024 + i, dstPort: 53 });
-  const f = build(ethernet({ src: 1 + i, dst: 2 }), ipv4({ src: 0x0a000001 + i, dst: 0x0a000002 }), l4, payload(new Uint8Array(i % 2 ? 10 : 22)));
+  const f = build(
+    ethernet({ src: 1 + i, dst: 2 }),
+    ipv4({ src: 0x0a000001 + i, dst: 0x0a000002 }),
+    l4,
+    payload(new Uint8Array(i % 2 ? 10 : 22)),
+  );
   ring.set(f, i * 64);
 }
 
@@ -37,11 +42,15 @@ function flowKeys(n: number): void {
 
 function checksumRate(size: number): number {
   const buf = new Uint8Array(size).map((_, i) => i * 7);
-  return (rate((n) => {
-    let acc = 0;
-    for (let i = 0; i < n; i++) acc += internetChecksum(buf);
-    consume(acc);
-  }) * size) / 1e9;
+  return (
+    (rate((n) => {
+      let acc = 0;
+      for (let i = 0; i < n; i++) acc += internetChecksum(buf);
+      consume(acc);
+    }) *
+      size) /
+    1e9
+  );
 }
 
 // Emit a 64-byte UDP frame with reused reprs into a reused buffer, as a traffic generator does.
@@ -108,7 +117,15 @@ export default [
     unit: 'Mframes/s',
     run: () =>
       rate((n) => {
-        for (let i = 0; i < n; i++) consume(build(ethernet({ src: 1, dst: 2 }), ipv4({ src: 1, dst: 2 }), udp({ srcPort: i & 0xffff, dstPort: 9 }), payload(out.subarray(0, 22))));
+        for (let i = 0; i < n; i++)
+          consume(
+            build(
+              ethernet({ src: 1, dst: 2 }),
+              ipv4({ src: 1, dst: 2 }),
+              udp({ srcPort: i & 0xffff, dstPort: 9 }),
+              payload(out.subarray(0, 22)),
+            ),
+          );
       }) / 1e6,
   },
   { name: 'pcap write, 1514 B frames', unit: 'GB/s', target: '>= 1', run: () => pcapWriteRate(1514) },

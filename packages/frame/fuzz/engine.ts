@@ -125,15 +125,29 @@ function run(target: string, input: Uint8Array, iteration: number, f: () => unkn
   }
 }
 
-export function fuzz({ iterations, seed, onProgress }: { iterations: number; seed: number; onProgress?: (done: number) => void }): FuzzReport {
+export function fuzz({
+  iterations,
+  seed,
+  onProgress,
+}: {
+  iterations: number;
+  seed: number;
+  onProgress?: (done: number) => void;
+}): FuzzReport {
   const rng = new Rng(seed);
   const frames = corpus();
-  const captures = [frame.writePcap(frames.map((data) => ({ data, timestampNs: 1n }))), frame.writePcapng(frames.map((data) => ({ data, timestampNs: 1n })))];
+  const captures = [
+    frame.writePcap(frames.map((data) => ({ data, timestampNs: 1n }))),
+    frame.writePcapng(frames.map((data) => ({ data, timestampNs: 1n }))),
+  ];
   const targets = decoders();
   const failures: FuzzFailure[] = [];
   let executions = 0;
   for (let i = 0; i < iterations && failures.length < 20; i++) {
-    const input = rng.below(16) === 0 ? new Uint8Array(rng.below(200)).map(() => rng.below(256)) : mutate(rng, frames[rng.below(frames.length)], frames);
+    const input =
+      rng.below(16) === 0
+        ? new Uint8Array(rng.below(200)).map(() => rng.below(256))
+        : mutate(rng, frames[rng.below(frames.length)], frames);
     run('dissect', input, i, () => frame.dissect(input), failures);
     const t = targets[rng.below(targets.length)];
     for (const o of OFFSETS) run(t.name, input, i, () => t.decode(input, o), failures);

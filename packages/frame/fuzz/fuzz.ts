@@ -4,7 +4,9 @@
 import { parseArgs } from 'node:util';
 import { fuzz } from './engine.js';
 
-const { values } = parseArgs({ options: { iterations: { type: 'string', default: '1000000' }, seed: { type: 'string', default: String(Date.now() % 2 ** 31) } } });
+const { values } = parseArgs({
+  options: { iterations: { type: 'string', default: '1000000' }, seed: { type: 'string', default: String(Date.now() % 2 ** 31) } },
+});
 const iterations = Number(values.iterations);
 const seed = Number(values.seed);
 console.log(`fuzzing ${iterations} inputs, seed ${seed}`);
@@ -17,5 +19,6 @@ const report = fuzz({
 const seconds = (performance.now() - t0) / 1000;
 process.stderr.write('\n');
 console.log(`${report.executions} decoder runs in ${seconds.toFixed(1)} s, ${report.failures.length} failures`);
-for (const f of report.failures) console.log(`\n#${f.iteration} ${f.target}\n  input ${f.input}\n  ${f.error.split('\n').slice(0, 6).join('\n  ')}`);
+for (const f of report.failures)
+  console.log(`\n#${f.iteration} ${f.target}\n  input ${f.input}\n  ${f.error.split('\n').slice(0, 6).join('\n  ')}`);
 process.exit(report.failures.length ? 1 : 0);

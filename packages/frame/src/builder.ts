@@ -11,33 +11,35 @@
  */
 import { type Ipv4Address, toIpv4 } from './address/ipv4.js';
 import { type Ipv6Address, toIpv6 } from './address/ipv6.js';
-import { type Mac, MAC_BROADCAST, toMac } from './address/mac.js';
+import { MAC_BROADCAST, type Mac, toMac } from './address/mac.js';
 import { type ChecksumMode, pseudoHeaderSum4, pseudoHeaderSum6 } from './checksum.js';
 import { FrameError } from './errors.js';
-import { EtherType, Ethernet, ETHERNET_HEADER_LEN } from './proto/ethernet.js';
 import { Arp, ArpOperation, type ArpRepr } from './proto/arp.js';
-import { type Icmpv4Repr, Icmpv4 } from './proto/icmpv4.js';
-import { type Icmpv6Repr, Icmpv6 } from './proto/icmpv6.js';
-import { IpProtocol, Ipv4, IPV4_HEADER_LEN } from './proto/ipv4.js';
+import { BootpOp, Dhcp, DhcpPort, type DhcpRepr } from './proto/dhcp.js';
+import { Dns, DnsPort, type DnsRepr } from './proto/dns.js';
+import { ETHERNET_HEADER_LEN, Ethernet, EtherType } from './proto/ethernet.js';
+import { Icmpv4, type Icmpv4Repr } from './proto/icmpv4.js';
+import { Icmpv6, type Icmpv6Repr } from './proto/icmpv6.js';
+import { IPV4_HEADER_LEN, IpProtocol, Ipv4 } from './proto/ipv4.js';
 import {
+  IPV6_HEADER_LEN,
   Ipv6,
   Ipv6DestOptions,
   Ipv6Fragment,
   type Ipv6FragmentRepr,
-  IPV6_HEADER_LEN,
   Ipv6HopByHop,
   type Ipv6Option,
-  ipv6PadOptions,
   Ipv6Routing,
   type Ipv6RoutingRepr,
+  ipv6PadOptions,
 } from './proto/ipv6.js';
 import { Lacp, type LacpRepr } from './proto/lacp.js';
 import { Lldp, type LldpRepr } from './proto/lldp.js';
-import { Llc, LLC_UI, type LlcRepr, LlcSap, Stp, type StpRepr } from './proto/stp.js';
-import { Tcp, type TcpOption, tcpOptionsLen, TCP_HEADER_LEN } from './proto/tcp.js';
-import { fillTransportChecksum, Udp, UDP_HEADER_LEN } from './proto/udp.js';
+import { LLC_UI, Llc, type LlcRepr, LlcSap, Stp, type StpRepr } from './proto/stp.js';
+import { TCP_HEADER_LEN, Tcp, type TcpOption, tcpOptionsLen } from './proto/tcp.js';
+import { fillTransportChecksum, UDP_HEADER_LEN, Udp } from './proto/udp.js';
 import { VLAN_TAG_LEN, Vlan } from './proto/vlan.js';
-import { Vxlan, VXLAN_HEADER_LEN, VXLAN_PORT, type VxlanRepr } from './proto/vxlan.js';
+import { VXLAN_HEADER_LEN, VXLAN_PORT, Vxlan, type VxlanRepr } from './proto/vxlan.js';
 import { utf8Encode } from './text.js';
 
 /** What an IP layer offers the layers inside it: their pseudo-header sum. */
@@ -52,8 +54,8 @@ export interface LayerSpec {
   readonly ethertype?: number;
   /** The protocol number an enclosing IP layer announces for this layer. */
   readonly ipProtocol?: number;
-  /** The UDP port an enclosing UDP layer uses when none is given. */
-  readonly udpPort?: number;
+  /** The source and destination ports an enclosing UDP layer uses when none are given. */
+  readonly udpPorts?: readonly [src: number, dst: number];
   /** Set by LLC: an enclosing Ethernet layer writes the 802.3 length instead of an EtherType. */
   readonly lengthInType?: boolean;
   /** Bytes this layer writes itself (a header, or a whole leaf message). */
@@ -82,7 +84,8 @@ export function buildInto(buf: Uint8Array, offset: number, ...layers: LayerSpec[
   offsets[0] = offset;
   for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i] + layers[i].headerLen();
   const end = offsets[n];
-  if (end > buf.length) throw new FrameError('bad-length', 'build', offset, `the frame needs ${end - offset} bytes; the buffer has ${buf.length - offset}`);
+  if (end > buf.length)
+    throw new FrameError('bad-length', 'build', offset, `the frame needs ${end - offset} bytes; the buffer has ${buf.length - offset}`);
   for (let i = 0; i < n; i++) layers[i].write?.(buf, offsets[i], end - offsets[i + 1], layers[i + 1]);
   const ips = new Array<IpContext | undefined>(n);
   let ip: IpContext | undefined;
@@ -134,7 +137,11 @@ export function vlan(o: VlanOptions): LayerSpec {
     ethertype: o.tpid ?? EtherType.VLAN,
     headerLen: () => VLAN_TAG_LEN,
     write(buf, offset, innerLen, inner) {
-      Vlan.emit({ vid: o.vid, pcp: o.pcp ?? 0, dei: o.dei ?? false, ethertype: innerEthertype(inner, o.ethertype, 'vlan', innerLen) }, buf, offset);
+      Vlan.emit(
+        { vid: o.vid, pcp: o.pcp ?? 0, dei: o.dei ?? false, ethertype: innerEthertype(inner, o.ethertype, 'vlan', innerLen) },
+        buf,
+        offset,
+      );
     },
   };
 }
@@ -208,7 +215,19 @@ export function ipv6(o: Ipv6Options = {}): LayerSpec {
     headerLen: () => IPV6_HEADER_LEN,
     write(buf, offset, innerLen, inner) {
       const nextHeader = o.nextHeader ?? inner?.ipProtocol ?? IpProtocol.IPv6NoNext;
-      Ipv6.emit({ trafficClass: o.trafficClass ?? 0, flowLabel: o.flowLabel ?? 0, nextHeader, hopLimit: o.hopLimit ?? 64, src, dst, payloadLen: innerLen }, buf, offset);
+      Ipv6.emit(
+        {
+          trafficClass: o.trafficClass ?? 0,
+          flowLabel: o.flowLabel ?? 0,
+          nextHeader,
+          hopLimit: o.hopLimit ?? 64,
+          src,
+          dst,
+          payloadLen: innerLen,
+        },
+        buf,
+        offset,
+      );
     },
     ipContext: (buf, offset) => ({ pseudoSum: (proto, length) => pseudoHeaderSum6(buf, offset + 8, offset + 24, proto, length) }),
   };
@@ -306,7 +325,7 @@ export function icmpv6(repr: Icmpv6Repr, checksum: ChecksumMode = 'compute'): La
 export function vxlan(repr: VxlanRepr): LayerSpec {
   return {
     name: 'vxlan',
-    udpPort: VXLAN_PORT,
+    udpPorts: [VXLAN_PORT, VXLAN_PORT],
     headerLen: () => VXLAN_HEADER_LEN,
     write(buf, offset) {
       Vxlan.emit(repr, buf, offset);
@@ -340,12 +359,60 @@ export function lacp(repr: LacpRepr): LayerSpec {
   return leaf('lacp', Lacp, repr, { ethertype: EtherType.Slow });
 }
 
+/** A DNS message; fields left out are those of an empty query. UDP around it defaults to port 53. */
+export function dns(repr: Partial<DnsRepr>): LayerSpec {
+  const full: DnsRepr = {
+    id: 0,
+    response: false,
+    opcode: 0,
+    authoritative: false,
+    truncated: false,
+    recursionDesired: true,
+    recursionAvailable: false,
+    z: false,
+    authenticData: false,
+    checkingDisabled: false,
+    rcode: 0,
+    questions: [],
+    answers: [],
+    authorities: [],
+    additionals: [],
+    ...repr,
+  };
+  return leaf('dns', Dns, full, { udpPorts: [DnsPort.DNS, DnsPort.DNS] });
+}
+
+/** A DHCP (BOOTP) message from an Ethernet client; UDP around it defaults to 68 → 67, or 67 → 68 for a reply. */
+export function dhcp(repr: Partial<DhcpRepr>): LayerSpec {
+  const full: DhcpRepr = {
+    op: BootpOp.Request,
+    htype: 1,
+    hlen: 6,
+    hops: 0,
+    xid: 0,
+    secs: 0,
+    flags: 0,
+    ciaddr: 0,
+    yiaddr: 0,
+    siaddr: 0,
+    giaddr: 0,
+    chaddr: 0,
+    sname: '',
+    file: '',
+    options: [],
+    ...repr,
+  };
+  const toServer = full.op === BootpOp.Request;
+  const ports = toServer ? ([DhcpPort.Client, DhcpPort.Server] as const) : ([DhcpPort.Server, DhcpPort.Client] as const);
+  return leaf('dhcp', Dhcp, full, { udpPorts: ports });
+}
+
 /** A whole message from its codec, written in pass 2 (after any layer inside it, before the checksums around it). */
 function leaf<R>(
   name: string,
   codec: { bufferLen(r: R): number; emit(r: R, buf: Uint8Array, offset: number): number },
   repr: R,
-  tags: { ethertype?: number; ipProtocol?: number; udpPort?: number },
+  tags: Pick<LayerSpec, 'ethertype' | 'ipProtocol' | 'udpPorts'>,
 ): LayerSpec {
   return {
     name,
@@ -384,8 +451,8 @@ export function udp(o: UdpOptions = {}): LayerSpec {
     ipProtocol: IpProtocol.UDP,
     headerLen: () => UDP_HEADER_LEN,
     write(buf, offset, innerLen, inner) {
-      const port = inner?.udpPort ?? 0;
-      Udp.emit({ srcPort: o.srcPort ?? port, dstPort: o.dstPort ?? port, payloadLen: innerLen }, buf, offset);
+      const [src, dst] = inner?.udpPorts ?? [0, 0];
+      Udp.emit({ srcPort: o.srcPort ?? src, dstPort: o.dstPort ?? dst, payloadLen: innerLen }, buf, offset);
     },
     finish(buf, offset, innerLen, ip) {
       transportChecksum(buf, offset, offset + UDP_HEADER_LEN + innerLen, offset + 6, IpProtocol.UDP, ip, o.checksum ?? 'compute', 0xffff);

@@ -94,3 +94,21 @@ export function fromHex(hex: string): Uint8Array {
 export function hexNum(v: number, digits: number): string {
   return `0x${v.toString(16).padStart(digits, '0')}`;
 }
+
+/** Latin-1 text of `b[start..end)`: one character per byte, so any bytes survive a round trip. */
+export function latin1At(b: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
+  return s;
+}
+
+/** The bytes of Latin-1 text, one per character; `bad-value` (reported for `layer`) above U+00FF. */
+export function latin1Bytes(text: string, layer: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0xff) throw new FrameError('bad-value', layer, 0, `text "${text}" has a character above U+00FF`);
+    out[i] = c;
+  }
+  return out;
+}

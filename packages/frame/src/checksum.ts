@@ -138,12 +138,6 @@ export function pseudoHeaderSum4(src: number, dst: number, protocol: number, len
 }
 
 /** Unfolded sum of the IPv6 pseudo-header; the addresses are read straight from their bytes. */
-export function pseudoHeaderSum6(
-  b: Uint8Array,
-  srcOffset: number,
-  dstOffset: number,
-  nextHeader: number,
-  length: number,
-): number {
+export function pseudoHeaderSum6(b: Uint8Array, srcOffset: number, dstOffset: number, nextHeader: number, length: number): number {
   return sumSmall(b, srcOffset, srcOffset + 16) + sumSmall(b, dstOffset, dstOffset + 16) + nextHeader + (length >>> 16) + (length & 0xffff);
 }

@@ -14,32 +14,33 @@
  * Every error is a `FrameError` with a code, the layer and the byte offset. Nothing here uses
  * Node built-ins: the package runs in browsers too.
  */
-export * from './errors.js';
-export * from './codec.js';
-export { fromHex, toHex } from './bytes.js';
-export * from './checksum.js';
-export * from './address/mac.js';
+
+export * from './address/cidr.js';
 export * from './address/ipv4.js';
 export * from './address/ipv6.js';
-export * from './address/cidr.js';
-export * from './proto/ethernet.js';
-export * from './proto/vlan.js';
-export * from './proto/arp.js';
-export * from './proto/ipv4.js';
-export * from './proto/ipv6.js';
-export * from './proto/icmpv4.js';
-export * from './proto/icmpv6.js';
-export * from './proto/udp.js';
-export * from './proto/tcp.js';
-export * from './proto/vxlan.js';
-export * from './proto/dhcp.js';
-export * from './proto/dns.js';
-export * from './proto/stp.js';
-export * from './proto/lldp.js';
-export * from './proto/lacp.js';
+export * from './address/mac.js';
+export * from './builder.js';
+export { fromHex, toHex } from './bytes.js';
+export * from './checksum.js';
+export * from './codec.js';
 export * from './dissect/index.js';
+export * from './errors.js';
+export * from './flow-key.js';
 export * from './pcap/pcap.js';
 export * from './pcap/pcapng.js';
 export * from './pcap/reader.js';
-export * from './flow-key.js';
-export * from './builder.js';
+export * from './proto/arp.js';
+export * from './proto/dhcp.js';
+export * from './proto/dns.js';
+export * from './proto/ethernet.js';
+export * from './proto/icmpv4.js';
+export * from './proto/icmpv6.js';
+export * from './proto/ipv4.js';
+export * from './proto/ipv6.js';
+export * from './proto/lacp.js';
+export * from './proto/lldp.js';
+export * from './proto/stp.js';
+export * from './proto/tcp.js';
+export * from './proto/udp.js';
+export * from './proto/vlan.js';
+export * from './proto/vxlan.js';

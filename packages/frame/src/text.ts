@@ -2,7 +2,10 @@
 // globals in browsers and in Node alike; the package builds against plain ECMAScript (no DOM,
 // no Node types, which keeps Node APIs out), so the little it uses is declared here.
 declare const TextEncoder: new () => { encode(text: string): Uint8Array };
-declare const TextDecoder: new (label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean }) => { decode(bytes: Uint8Array): string };
+declare const TextDecoder: new (
+  label?: string,
+  options?: { fatal?: boolean; ignoreBOM?: boolean },
+) => { decode(bytes: Uint8Array): string };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -27,7 +27,8 @@ describe('MAC addresses', () => {
   });
 
   it('round-trips', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffffffff }), (m) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffffffff }), (m) => {
         expect(parseMac(formatMac(m))).toBe(m);
       }),
     );
@@ -47,7 +48,8 @@ describe('IPv4 addresses', () => {
   });
 
   it('round-trips', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), (a) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), (a) => {
         expect(parseIpv4(formatIpv4(a))).toBe(a);
       }),
     );
@@ -79,7 +81,8 @@ describe('IPv6 addresses', () => {
   });
 
   it('round-trips', () => {
-    fc.assert(fc.property(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), (a) => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), (a) => {
         expect(parseIpv6(formatIpv6(a))).toBe(a);
       }),
     );

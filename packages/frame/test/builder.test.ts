@@ -8,21 +8,21 @@ import {
   FrameError,
   fromHex,
   icmpv4,
+  icmpv6,
   ipv4,
   ipv6,
   ipv6Fragment,
   ipv6HopByHop,
-  icmpv6,
   llc,
   parseIpv6,
-  stp,
-  vxlan,
   payload,
-  tcp,
+  stp,
   TcpFlags,
+  tcp,
   toHex,
   udp,
   vlan,
+  vxlan,
 } from '../src/index.js';
 
 const MACS = { src: '00:00:00:00:00:01', dst: '00:00:00:00:00:02' };
@@ -103,7 +103,19 @@ describe('build()', () => {
     const bpdu = build(
       ethernet({ src: MACS.src, dst: '01:80:c2:00:00:00' }),
       llc(),
-      stp({ bpdu: 'config', version: 0, flags: 0, root: bridge, rootPathCost: 0, bridge, portId: 0x8001, messageAge: 0, maxAge: 20, helloTime: 2, forwardDelay: 15 }),
+      stp({
+        bpdu: 'config',
+        version: 0,
+        flags: 0,
+        root: bridge,
+        rootPathCost: 0,
+        bridge,
+        portId: 0x8001,
+        messageAge: 0,
+        maxAge: 20,
+        helloTime: 2,
+        forwardDelay: 15,
+      }),
     );
     expect(toHex(bpdu)).toBe('0180c200000000000000000100264242030000000000800000000000000100000000800000000000000180010000140002000f00');
   });

@@ -56,7 +56,7 @@ const DISCOVER_REPR: DhcpRepr = {
   sname: '',
   file: '',
   options: [
-    { kind: 'message-type', type: DhcpMessageType.DISCOVER },
+    { kind: 'message-type', type: DhcpMessageType.Discover },
     { kind: 'client-id', type: 1, id: fromHex('020000000001') },
     { kind: 'host-name', name: 'h1' },
     { kind: 'parameter-request-list', codes: [1, 3, 6, 15, 51, 54] },
@@ -70,7 +70,7 @@ const OFFER_REPR: DhcpRepr = {
   yiaddr: parseIpv4('10.0.0.1'),
   siaddr: parseIpv4('10.0.0.254'),
   options: [
-    { kind: 'message-type', type: DhcpMessageType.OFFER },
+    { kind: 'message-type', type: DhcpMessageType.Offer },
     { kind: 'server-id', address: parseIpv4('10.0.0.254') },
     { kind: 'lease-time', seconds: 3600 },
     { kind: 'renewal-time', seconds: 1800 },
@@ -144,7 +144,7 @@ describe('DHCP', () => {
   });
 
   it('finds options by kind', () => {
-    expect(dhcpMessageType(OFFER_REPR)).toBe(DhcpMessageType.OFFER);
+    expect(dhcpMessageType(OFFER_REPR)).toBe(DhcpMessageType.Offer);
     expect(findDhcpOption(OFFER_REPR, 'lease-time')?.seconds).toBe(3600);
     expect(findDhcpOption(OFFER_REPR, 'client-id')).toBeUndefined();
     expect(dhcpMessageType({ ...OFFER_REPR, options: [] })).toBeUndefined();
@@ -157,7 +157,7 @@ describe('DHCP', () => {
     withRaw.set(fromHex('00 00 e0 02 abcd 350105 ff'), 240);
     expect(Dhcp.parse(withRaw).options).toEqual([
       { kind: 'raw', code: 224, data: fromHex('abcd') },
-      { kind: 'message-type', type: DhcpMessageType.ACK },
+      { kind: 'message-type', type: DhcpMessageType.Ack },
     ]);
   });
 

@@ -238,6 +238,14 @@ describe('DNS', () => {
     expect(errorOf(parse(`${`3f${'61'.repeat(63)}`.repeat(4)} 00 0001 0001`))).toMatchObject({ code: 'bad-value' });
     expect(errorOf(parse('0161 00 0001'))).toMatchObject({ code: 'truncated' });
     expect(errorOf(parse('0561 00'))).toMatchObject({ code: 'truncated' });
+    // A chain of pointers, each to the one before, ending at the root.
+    const chain = (n: number) => {
+      const b = new Uint8Array(1 + 2 * n);
+      for (let k = 0; k < n; k++) b.set([0xc0, k === 0 ? 0 : 2 * k - 1], 1 + 2 * k);
+      return () => readDnsName(b, 0, b.length, b.length - 2);
+    };
+    expect(chain(128)()).toEqual({ name: '', next: 257 });
+    expect(errorOf(chain(129))).toMatchObject({ code: 'bad-value' });
     // Two jumps, each strictly backwards, are fine.
     const chained = fromHex(`0001 0100 0002 0000 0000 0000 0161 00 0001 0001 0162 c00c 0001 0001 0163 c013 0001 0001`);
     chained[5] = 3;

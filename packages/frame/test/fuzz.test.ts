@@ -5,7 +5,16 @@ import { decoders, fuzz } from '../fuzz/engine.js';
 describe('fuzzing', () => {
   it('finds every codec and view', () => {
     const names = decoders().map((d) => d.name);
-    for (const expected of ['Ethernet.parse', 'Ipv4.parse', 'Tcp.parse', 'Dns.parse', 'Dhcp.parse', 'Lldp.parse', 'Ipv6Packet.checked', 'TcpSegment.checked']) {
+    for (const expected of [
+      'Ethernet.parse',
+      'Ipv4.parse',
+      'Tcp.parse',
+      'Dns.parse',
+      'Dhcp.parse',
+      'Lldp.parse',
+      'Ipv6Packet.checked',
+      'TcpSegment.checked',
+    ]) {
       expect(names).toContain(expected);
     }
   });

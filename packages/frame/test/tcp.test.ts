@@ -4,9 +4,7 @@ import { FrameError, fromHex, pseudoHeaderSum4, Tcp, TcpFlags, type TcpOption, t
 
 // scapy: TCP(sport=1234, dport=80, seq=1000, ack=2000, flags='PA', window=512, options=[MSS 1460, NOP,
 // WScale 7, SAckOK, Timestamp (11, 22), SAck (100, 200)])/'GET' from 10.0.0.1 to 10.0.0.2
-const SEGMENT = fromHex(
-  '04d20050000003e8000007d0d01802004f620000020405b4010303070402080a0000000b00000016050a00000064000000c80000474554',
-);
+const SEGMENT = fromHex('04d20050000003e8000007d0d01802004f620000020405b4010303070402080a0000000b00000016050a00000064000000c80000474554');
 const PSEUDO = pseudoHeaderSum4(0x0a000001, 0x0a000002, 6, SEGMENT.length);
 
 const REPR: TcpRepr = {
@@ -95,7 +93,9 @@ describe('TCP', () => {
       flags: fc.integer({ min: 0, max: 0xfff }),
       window: fc.integer({ min: 0, max: 0xffff }),
       urgentPointer: fc.integer({ min: 0, max: 0xffff }),
-      options: fc.array(option, { maxLength: 4 }).filter((o) => o.reduce((n, x) => n + Tcp.bufferLen({ ...REPR, options: [x] }) - 20, 0) <= 40),
+      options: fc
+        .array(option, { maxLength: 4 })
+        .filter((o) => o.reduce((n, x) => n + Tcp.bufferLen({ ...REPR, options: [x] }) - 20, 0) <= 40),
       payloadLen: fc.integer({ min: 0, max: 100 }),
     });
     fc.assert(

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { CaptureReader, type CaptureRecord, dissect, fieldMap, FrameError, LINKTYPE_ETHERNET } from '@vnet/frame';
+import { CaptureReader, type CaptureRecord, dissect, FrameError, fieldMap, LINKTYPE_ETHERNET } from '@vnet/frame';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../main.js';
 

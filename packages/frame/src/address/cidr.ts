@@ -28,7 +28,7 @@ export class Ipv4Cidr {
   }
 
   contains(a: Ipv4Address): boolean {
-    return ((a & this.mask) >>> 0) === this.network;
+    return (a & this.mask) >>> 0 === this.network;
   }
 
   /** The n-th address of the prefix (Mininet gives host N the address network + N). */

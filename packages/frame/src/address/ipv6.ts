@@ -83,9 +83,7 @@ export function formatIpv6(a: Ipv6Address): string {
 }
 
 export function ipv6At(b: Uint8Array, o: number): Ipv6Address {
-  return (
-    (BigInt(u32(b, o)) << 96n) | (BigInt(u32(b, o + 4)) << 64n) | (BigInt(u32(b, o + 8)) << 32n) | BigInt(u32(b, o + 12))
-  );
+  return (BigInt(u32(b, o)) << 96n) | (BigInt(u32(b, o + 4)) << 64n) | (BigInt(u32(b, o + 8)) << 32n) | BigInt(u32(b, o + 12));
 }
 
 export function setIpv6(b: Uint8Array, o: number, a: Ipv6Address): void {

@@ -2,13 +2,8 @@ import { formatIpv4 } from '../address/ipv4.js';
 import { formatMac } from '../address/mac.js';
 import { u32, u48 } from '../bytes.js';
 import { FrameError } from '../errors.js';
-import { BootpOp, DHCP_OPTIONS_OFFSET, DhcpMessage, DhcpOptionCode, FILE_LEN, SNAME_LEN, walkDhcpOptions } from '../proto/dhcp.js';
+import { BootpOp, CHADDR_LEN, DhcpMessage, DhcpOptionCode, FILE_LEN, SNAME_LEN, walkDhcpOptions } from '../proto/dhcp.js';
 import { add, asciiValue, bytesValue, type Dissector, hexNum, type Layer, udpPortsBefore } from './context.js';
-
-// Byte offsets of the fields Wireshark names, from the start of the message.
-const SNAME = 44;
-const FILE = 108;
-const CHADDR = 28;
 
 /** Hardware types whose 6-byte address Wireshark shows as a MAC: Ethernet and IEEE 802. */
 const MAC_HTYPES = new Set([1, 6]);
@@ -99,17 +94,19 @@ function dissectOption(l: Layer, b: Uint8Array, code: number, at: number, len: n
 }
 
 /**
- * One option area: the main one (`main` set), or `sname`/`file` when the first overload option
- * (52) of the main area names them (2, 1 or both); those are dissected in its place, `sname`
- * first, and an option there may run on to the message's end, as Wireshark reads them.
+ * One option area `[start, end)`, its options' data allowed up to `dataEnd`. In the main area
+ * (`main` set) the first overload option (52) naming `sname` (2), `file` (1) or both (3) has
+ * those areas dissected in its place, `sname` first; an option there may run on to the end of
+ * the message, as Wireshark reads them.
  */
 function dissectOptionArea(
   l: Layer,
   b: Uint8Array,
   start: number,
   end: number,
+  dataEnd: number,
   type: TypeSink,
-  main?: { message: number; messageEnd: number; nestedType: TypeSink },
+  main?: { m: DhcpMessage; nestedType: TypeSink },
 ): void {
   let expanded = false;
   const visit = (code: number, at: number, len: number): void => {
@@ -125,13 +122,18 @@ function dissectOptionArea(
       const overload = code === DhcpOptionCode.Overload && len >= 1 ? b[at + 2] : 0;
       if (main && !expanded && overload >= 1 && overload <= 3) {
         expanded = true;
-        const m = main.message;
-        if (overload & 2) dissectOptionArea(l, b, m + SNAME, m + SNAME + SNAME_LEN, main.nestedType);
-        if (overload & 1) dissectOptionArea(l, b, m + FILE, m + FILE + FILE_LEN, main.nestedType);
+        const { snameOffset: sname, fileOffset: file } = main.m;
+        if (overload & 2) dissectOptionArea(l, b, sname, sname + SNAME_LEN, dataEnd, main.nestedType);
+        if (overload & 1) dissectOptionArea(l, b, file, file + FILE_LEN, dataEnd, main.nestedType);
       }
     }
   };
-  const stop = walkDhcpOptions(b, start, end, visit, main ? end : Math.max(end, l.offset + l.length));
+  // Wireshark shows the type, and the length if there is one, of an option cut short.
+  const broken = (code: number, at: number): void => {
+    type(code, at, dataEnd - at);
+    if (at + 1 < dataEnd) add(l, 'dhcp.option.length', b[at + 1], at + 1, 1);
+  };
+  const stop = walkDhcpOptions(b, start, end, visit, { dataEnd, broken });
   // Only the main area reports what follows End.
   if (main && stop < end) add(l, 'dhcp.option.padding', bytesValue(b, stop, end), stop, end - stop);
 }
@@ -146,7 +148,8 @@ function summary(m: DhcpMessage, prefix: string): string {
 
 export const dissectDhcp: Dissector = (d, b, offset, end) => {
   const [srcPort, dstPort] = udpPortsBefore(b, offset);
-  if (end - offset >= CHADDR + 6) d.summary = summary(new DhcpMessage(b, offset, end - offset), d.endpoints(srcPort, dstPort));
+  const view = new DhcpMessage(b, offset, end - offset);
+  if (view.chaddrOffset + 6 <= end) d.summary = summary(view, d.endpoints(srcPort, dstPort));
   const m = DhcpMessage.checked(b, offset, end - offset);
   const l = d.begin('dhcp', 'Dynamic Host Configuration Protocol', offset, end - offset);
   const scan = scanOptions(b, m.optionsOffset, end);
@@ -164,23 +167,26 @@ export const dissectDhcp: Dissector = (d, b, offset, end) => {
   add(l, 'dhcp.ip.server', formatIpv4(m.siaddr), offset + 20, 4);
   add(l, 'dhcp.ip.relay', formatIpv4(m.giaddr), offset + 24, 4);
   const hlen = m.hlen;
-  const chaddr = offset + CHADDR;
+  const chaddr = m.chaddrOffset;
+  const chaddrEnd = chaddr + CHADDR_LEN;
   if (hlen === 6 && MAC_HTYPES.has(m.htype)) add(l, 'dhcp.hw.mac_addr', formatMac(m.chaddr), chaddr, 6);
-  else if (hlen > 0 && hlen <= 16) add(l, 'dhcp.hw.addr', bytesValue(b, chaddr, chaddr + 16), chaddr, 16);
-  if (hlen > 0 && hlen < 16) add(l, 'dhcp.hw.addr_padding', bytesValue(b, chaddr + hlen, chaddr + 16), chaddr + hlen, 16 - hlen);
+  else if (hlen > 0 && hlen <= CHADDR_LEN) add(l, 'dhcp.hw.addr', bytesValue(b, chaddr, chaddrEnd), chaddr, CHADDR_LEN);
+  if (hlen > 0 && hlen < CHADDR_LEN)
+    add(l, 'dhcp.hw.addr_padding', bytesValue(b, chaddr + hlen, chaddrEnd), chaddr + hlen, CHADDR_LEN - hlen);
   const snameHoldsOptions = (scan.overload & 2) !== 0;
   const fileHoldsOptions = (scan.overload & 1) !== 0;
-  if (!snameHoldsOptions) add(l, 'dhcp.server', asciiValue(b, offset + SNAME, offset + SNAME + SNAME_LEN), offset + SNAME, SNAME_LEN);
-  if (!fileHoldsOptions) add(l, 'dhcp.file', asciiValue(b, offset + FILE, offset + FILE + FILE_LEN), offset + FILE, FILE_LEN);
+  const { snameOffset: sname, fileOffset: file } = m;
+  if (!snameHoldsOptions) add(l, 'dhcp.server', asciiValue(b, sname, sname + SNAME_LEN), sname, SNAME_LEN);
+  if (!fileHoldsOptions) add(l, 'dhcp.file', asciiValue(b, file, file + FILE_LEN), file, FILE_LEN);
   if (!scan.hasMessageType) add(l, 'dhcp.bootp', true, offset, 0);
-  add(l, 'dhcp.cookie', formatIpv4(m.cookie), offset + DHCP_OPTIONS_OFFSET - 4, 4);
+  add(l, 'dhcp.cookie', formatIpv4(m.cookie), m.optionsOffset - 4, 4);
 
   // Wireshark nests the options of overloaded areas inside option 52, so in its output their
   // type entries come after all of the main area's.
   const nested: Array<[number, number, number]> = [];
   const inPlace: TypeSink = (code, at, len) => add(l, 'dhcp.option.type', code, at, len);
   try {
-    dissectOptionArea(l, b, m.optionsOffset, end, inPlace, { message: offset, messageEnd: end, nestedType: (...t) => nested.push(t) });
+    dissectOptionArea(l, b, m.optionsOffset, end, end, inPlace, { m, nestedType: (...t) => nested.push(t) });
   } finally {
     for (const [code, at, len] of nested) inPlace(code, at, len);
   }

@@ -1,5 +1,5 @@
 import { formatMac } from '../address/mac.js';
-import { EthernetFrame, ETHERNET_HEADER_LEN } from '../proto/ethernet.js';
+import { ETHERNET_HEADER_LEN, EthernetFrame } from '../proto/ethernet.js';
 import { VLAN_TAG_LEN, VlanTag } from '../proto/vlan.js';
 import { add, bytesValue, type Dissector, hexNum } from './context.js';
 import { protocolForEthertype } from './tables.js';

@@ -1,6 +1,6 @@
 import { formatIpv4 } from '../address/ipv4.js';
-import { IPV4_HEADER_LEN, Ipv4Packet } from '../proto/ipv4.js';
 import { FrameError } from '../errors.js';
+import { IPV4_HEADER_LEN, Ipv4Packet } from '../proto/ipv4.js';
 import { add, type Dissector, hexNum, type Layer } from './context.js';
 import { protocolForIpProtocol } from './tables.js';
 

@@ -19,7 +19,6 @@ import {
 // (EPB, SPB, the obsolete PB) among blocks a reader may skip. Every block is
 // type(4) length(4) body length(4), padded to 4 bytes; options are code(2) length(2) value.
 
-
 export const PcapngBlock = {
   SectionHeader: 0x0a0d0d0a,
   InterfaceDescription: 1,

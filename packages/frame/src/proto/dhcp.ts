@@ -1,19 +1,20 @@
 import type { Ipv4Address } from '../address/ipv4.js';
 import type { Mac } from '../address/mac.js';
-import { setU16, setU32, setU48, u16, u32, u48 } from '../bytes.js';
+import { latin1At, latin1Bytes, setU16, setU32, setU48, u16, u32, u48 } from '../bytes.js';
 import { FrameError, needBytes } from '../errors.js';
 
 /**
  * DHCPv4 (RFC 2131, options RFC 2132) and the BOOTP message it rides in (RFC 951): a fixed
  * 236-byte header, the magic cookie, then options.
  *
- * Not followed: option overload (52, RFC 2131 §4.1), which moves options into `sname` and
- * `file`: those fields are read as text and an overload option stays a raw option; and long
- * options split over several instances (RFC 3396), which stay separate options.
+ * Not followed by `parse`: option overload (52, RFC 2131 §4.1), which moves options into
+ * `sname` and `file` (those fields are read as text and the overload option stays raw; the
+ * dissector does follow it, as Wireshark does), and long options split over several instances
+ * (RFC 3396), which stay separate options.
  */
 export const BOOTP_HEADER_LEN = 236;
 /** The header plus the magic cookie: where the options start. */
-export const DHCP_OPTIONS_OFFSET = 240;
+export const DHCP_OPTIONS_OFFSET = BOOTP_HEADER_LEN + 4;
 /** The smallest BOOTP message (RFC 951's 64-byte vendor area); clients pad to it and so does `emit`. */
 export const BOOTP_MIN_LEN = 300;
 export const DHCP_MAGIC_COOKIE = 0x6382_5363;
@@ -27,14 +28,14 @@ export const DHCP_FLAG_BROADCAST = 0x8000;
 
 /** Option 53 values. */
 export const DhcpMessageType = {
-  DISCOVER: 1,
-  OFFER: 2,
-  REQUEST: 3,
-  DECLINE: 4,
-  ACK: 5,
-  NAK: 6,
-  RELEASE: 7,
-  INFORM: 8,
+  Discover: 1,
+  Offer: 2,
+  Request: 3,
+  Decline: 4,
+  Ack: 5,
+  Nak: 6,
+  Release: 7,
+  Inform: 8,
 } as const;
 
 export const DhcpOptionCode = {
@@ -76,7 +77,7 @@ const F = {
 
 export const SNAME_LEN = 64;
 export const FILE_LEN = 128;
-const CHADDR_LEN = 16;
+export const CHADDR_LEN = 16;
 
 const EMPTY = new Uint8Array(0);
 
@@ -192,6 +193,15 @@ export class DhcpMessage {
   set chaddr(v: Mac) {
     setU48(this.bytes, this.offset + F.CHADDR, v);
   }
+  get chaddrOffset(): number {
+    return this.offset + F.CHADDR;
+  }
+  get snameOffset(): number {
+    return this.offset + F.SNAME;
+  }
+  get fileOffset(): number {
+    return this.offset + F.FILE;
+  }
   /** All 16 bytes of the client hardware address field. */
   chaddrBytes(): Uint8Array {
     return this.bytes.subarray(this.offset + F.CHADDR, this.offset + F.CHADDR + CHADDR_LEN);
@@ -218,21 +228,32 @@ export class DhcpMessage {
   }
 }
 
+/** What only the dissector asks of `walkDhcpOptions`. */
+export interface DhcpWalkHooks {
+  /**
+   * Where option data may end; beyond `end` for the overloaded `sname` area, whose last option
+   * Wireshark lets run on into `file`.
+   */
+  dataEnd?: number;
+  /** Called with the code and offset of an option that runs past `dataEnd`, before the throw. */
+  broken?: (code: number, at: number) => void;
+}
+
 /**
  * Calls `visit(code, at, len)` for each option in `b[start..end)`: `at` is the option's first
  * byte and `len` its data length. A run of Pad bytes is reported once, as code 0 with `len` the
  * run's length; End is reported as code 255 with `len` 0 and stops the walk. Returns where the
- * walk stopped (after End, or `end`). Throws `truncated` for an option running past `dataEnd`,
- * which only the dissector sets beyond `end`: Wireshark lets an option in an overloaded `sname`
- * run on into `file`. Shared by the parser and the dissector so both accept the same bytes.
+ * walk stopped (after End, or `end`). Throws `truncated` for an option running past the end.
+ * Shared by the parser and the dissector so both accept the same bytes.
  */
 export function walkDhcpOptions(
   b: Uint8Array,
   start: number,
   end: number,
   visit: (code: number, at: number, len: number) => void,
-  dataEnd = end,
+  hooks: DhcpWalkHooks = {},
 ): number {
+  const dataEnd = hooks.dataEnd ?? end;
   let i = start;
   while (i < end) {
     const code = b[i];
@@ -247,11 +268,12 @@ export function walkDhcpOptions(
       i = j;
       continue;
     }
-    if (i + 1 >= dataEnd) throw new FrameError('truncated', 'dhcp', i, `option ${code} has no length byte`);
-    const len = b[i + 1];
-    if (i + 2 + len > dataEnd) {
-      throw new FrameError('truncated', 'dhcp', i + 1, `option ${code} claims ${len} bytes but only ${dataEnd - i - 2} remain`);
+    if (i + 1 >= dataEnd || i + 2 + b[i + 1] > dataEnd) {
+      hooks.broken?.(code, i);
+      if (i + 1 >= dataEnd) throw new FrameError('truncated', 'dhcp', i, `option ${code} has no length byte`);
+      throw new FrameError('truncated', 'dhcp', i + 1, `option ${code} claims ${b[i + 1]} bytes but only ${dataEnd - i - 2} remain`);
     }
+    const len = b[i + 1];
     visit(code, i, len);
     i += 2 + len;
   }
@@ -299,13 +321,6 @@ export function dhcpOptionCode(o: DhcpOption): number {
   return o.kind === 'raw' ? o.code : CODE_OF[o.kind];
 }
 
-/** Latin-1 text of a byte range: one character per byte, so any bytes round-trip. */
-function latin1(b: Uint8Array, start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
-  return s;
-}
-
 function ipList(b: Uint8Array, at: number, len: number): Ipv4Address[] {
   const out: Ipv4Address[] = [];
   for (let j = 0; j < len; j += 4) out.push(u32(b, at + j));
@@ -338,10 +353,10 @@ function parseOption(b: Uint8Array, code: number, at: number, len: number): Dhcp
       return { kind: code === DhcpOptionCode.Router ? 'router' : 'dns-servers', addresses: ipList(b, d, len) };
     case DhcpOptionCode.HostName:
       atLeast(1);
-      return { kind: 'host-name', name: latin1(b, d, d + len) };
+      return { kind: 'host-name', name: latin1At(b, d, d + len) };
     case DhcpOptionCode.DomainName:
       atLeast(1);
-      return { kind: 'domain-name', name: latin1(b, d, d + len) };
+      return { kind: 'domain-name', name: latin1At(b, d, d + len) };
     case DhcpOptionCode.RequestedIp:
       exactly(4);
       return { kind: 'requested-ip', address: u32(b, d) };
@@ -415,15 +430,6 @@ function optionDataLen(o: DhcpOption): number {
   return n;
 }
 
-/** Writes Latin-1 text; throws `bad-value` for a character above U+00FF. */
-function writeLatin1(text: string, buf: Uint8Array, at: number, what: string): void {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c > 0xff) throw new FrameError('bad-value', 'dhcp', 0, `${what} "${text}" has a character above U+00FF`);
-    buf[at + i] = c;
-  }
-}
-
 function emitOption(o: DhcpOption, buf: Uint8Array, at: number): number {
   const len = optionDataLen(o);
   buf[at] = dhcpOptionCode(o);
@@ -442,7 +448,7 @@ function emitOption(o: DhcpOption, buf: Uint8Array, at: number): number {
       break;
     case 'host-name':
     case 'domain-name':
-      writeLatin1(o.name, buf, d, o.kind);
+      buf.set(latin1Bytes(o.name, 'dhcp'), d);
       break;
     case 'requested-ip':
     case 'server-id':
@@ -503,7 +509,7 @@ export function dhcpMessageType(repr: DhcpRepr): number | undefined {
 /** Text of a NUL-terminated fixed field. */
 function fieldText(b: Uint8Array): string {
   const nul = b.indexOf(0);
-  return latin1(b, 0, nul < 0 ? b.length : nul);
+  return latin1At(b, 0, nul < 0 ? b.length : nul);
 }
 
 function writeField(text: string, buf: Uint8Array, at: number, size: number, what: string): void {
@@ -511,7 +517,7 @@ function writeField(text: string, buf: Uint8Array, at: number, size: number, wha
     throw new FrameError('bad-value', 'dhcp', 0, `${what} must be at most ${size} characters without NUL (got ${text.length})`);
   }
   buf.fill(0, at, at + size);
-  writeLatin1(text, buf, at, what);
+  buf.set(latin1Bytes(text, 'dhcp'), at);
 }
 
 function optionsLen(options: readonly DhcpOption[]): number {

@@ -1,6 +1,6 @@
 import type { Ipv4Address } from '../address/ipv4.js';
 import { type Ipv6Address, ipv6At, setIpv6 } from '../address/ipv6.js';
-import { setU16, setU32, u16, u32 } from '../bytes.js';
+import { latin1At, latin1Bytes, setU16, setU32, u16, u32 } from '../bytes.js';
 import { FrameError, needBytes } from '../errors.js';
 
 /**
@@ -12,6 +12,8 @@ export const DNS_HEADER_LEN = 12;
 /** Longest name on the wire, length bytes and root included (RFC 1035 §2.3.4). */
 export const DNS_MAX_NAME_LEN = 255;
 export const DNS_MAX_LABEL_LEN = 63;
+/** A name of 255 bytes has at most 127 labels, each of which one pointer could lead to. */
+const MAX_POINTERS = 128;
 
 export const DnsPort = { DNS: 53, MDNS: 5353 } as const;
 
@@ -177,13 +179,15 @@ export class DnsMessage {
  * in order, and returns the offset right after the name as written at `at`. A compression pointer
  * must point before the start of the labels that led to it, so every jump goes strictly backwards
  * and no name can loop; a pointer that does not, a label type other than a plain length, or a name
- * longer than 255 bytes is `bad-value`.
+ * longer than 255 bytes is `bad-value`. So is a chain of more pointers than a name has room for
+ * labels, which would only make every name in a message cost a walk of the whole message.
  */
 export function walkDnsName(b: Uint8Array, msg: number, end: number, at: number, label?: (start: number, len: number) => void): number {
   let i = at;
   let segmentStart = at;
   let after = -1;
   let wireLen = 1;
+  let jumps = 0;
   for (;;) {
     needBytes('dns', end, i, 1);
     const c = b[i];
@@ -194,6 +198,8 @@ export function walkDnsName(b: Uint8Array, msg: number, end: number, at: number,
       if (target >= segmentStart) {
         throw new FrameError('bad-value', 'dns', i, `compression pointer to byte ${target - msg} does not point back before the name`);
       }
+      if (++jumps > MAX_POINTERS)
+        throw new FrameError('bad-value', 'dns', i, `name follows more than ${MAX_POINTERS} compression pointers`);
       if (after < 0) after = i + 2;
       segmentStart = target;
       i = target;
@@ -347,12 +353,6 @@ export function dnsRecordKind(type: number): DnsRecordData['kind'] {
   return KIND_OF_TYPE[type] ?? 'raw';
 }
 
-function latin1(b: Uint8Array, start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
-  return s;
-}
-
 /** Record data of `type` in `b[at..end)`; names may point anywhere earlier in the message. */
 function parseRecordData(b: Uint8Array, msg: number, msgEnd: number, type: number, at: number, end: number): DnsRecordData {
   const len = end - at;
@@ -415,7 +415,7 @@ function parseRecordData(b: Uint8Array, msg: number, msgEnd: number, type: numbe
       for (let i = at; i < end; ) {
         const n = b[i];
         if (i + 1 + n > end) throw new FrameError('bad-length', 'dns', i, `TXT string of ${n} bytes runs past the record data`);
-        strings.push(latin1(b, i + 1, i + 1 + n));
+        strings.push(latin1At(b, i + 1, i + 1 + n));
         i += 1 + n;
       }
       return { kind: 'txt', strings };
@@ -516,17 +516,6 @@ class MessageWriter {
     if (this.buf) setU16(this.buf, at, v);
   }
 
-  /** Latin-1 text, one byte per character; `bad-value` above U+00FF. */
-  latin1(text: string): void {
-    const buf = this.room(text.length);
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c > 0xff) throw new FrameError('bad-value', 'dns', 0, `text "${text}" has a character above U+00FF`);
-      if (buf) buf[this.at + i] = c;
-    }
-    this.at += text.length;
-  }
-
   /** A name, ending in a pointer to the longest suffix already written (unless `compress` is false). */
   name(text: string, compress = true): void {
     const labels = dnsNameLabels(text);
@@ -573,7 +562,7 @@ function writeRecordData(w: MessageWriter, r: DnsRecord): void {
       for (const s of d.strings) {
         if (s.length > 255) throw new FrameError('bad-value', 'dns', 0, `TXT string of ${s.length} characters; at most 255 fit`);
         w.u8(s.length);
-        w.latin1(s);
+        w.bytes(latin1Bytes(s, 'dns'));
       }
       break;
     case 'soa':

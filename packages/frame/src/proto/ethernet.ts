@@ -1,6 +1,6 @@
+import type { Mac } from '../address/mac.js';
 import { setU16, setU48, u16, u48 } from '../bytes.js';
 import { needBytes } from '../errors.js';
-import type { Mac } from '../address/mac.js';
 
 /** Ethernet II (DIX): destination, source, EtherType. Frames arrive without preamble and FCS. */
 export const ETHERNET_HEADER_LEN = 14;

@@ -49,7 +49,8 @@ export class TcpSegment {
     const s = new TcpSegment(bytes, offset, length);
     const hl = s.headerLen;
     if (hl < TCP_HEADER_LEN) throw new FrameError('bad-length', 'tcp', offset + F.OFF_FLAGS, `header length ${hl} is below the minimum 20`);
-    if (hl > length) throw new FrameError('bad-length', 'tcp', offset + F.OFF_FLAGS, `header length ${hl} exceeds the segment's ${length} bytes`);
+    if (hl > length)
+      throw new FrameError('bad-length', 'tcp', offset + F.OFF_FLAGS, `header length ${hl} exceeds the segment's ${length} bytes`);
     return s;
   }
 
@@ -92,7 +93,7 @@ export class TcpSegment {
     return u16(this.bytes, this.offset + F.OFF_FLAGS) & 0x0fff;
   }
   set flags(v: number) {
-    setU16(this.bytes, this.offset + F.OFF_FLAGS, (this.bytes[this.offset + F.OFF_FLAGS] & 0xf0) << 8 | (v & 0x0fff));
+    setU16(this.bytes, this.offset + F.OFF_FLAGS, ((this.bytes[this.offset + F.OFF_FLAGS] & 0xf0) << 8) | (v & 0x0fff));
   }
   get syn(): boolean {
     return (this.bytes[this.offset + 13] & TcpFlags.SYN) !== 0;

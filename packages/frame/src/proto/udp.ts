@@ -36,7 +36,8 @@ export class UdpDatagram {
   static checked(bytes: Uint8Array, offset = 0): UdpDatagram {
     needBytes('udp', bytes.length, offset, UDP_HEADER_LEN);
     const d = new UdpDatagram(bytes, offset);
-    if (d.length < UDP_HEADER_LEN) throw new FrameError('bad-length', 'udp', offset + F.LEN, `length ${d.length} is below the header's 8 bytes`);
+    if (d.length < UDP_HEADER_LEN)
+      throw new FrameError('bad-length', 'udp', offset + F.LEN, `length ${d.length} is below the header's 8 bytes`);
     needBytes('udp', bytes.length, offset, d.length);
     return d;
   }
@@ -78,14 +79,7 @@ export class UdpDatagram {
 }
 
 /** Writes a transport checksum field over `buf[start..end)` that already holds header and payload. */
-export function fillTransportChecksum(
-  buf: Uint8Array,
-  start: number,
-  end: number,
-  field: number,
-  cs: TransportChecksum,
-  zeroAs = 0,
-): void {
+export function fillTransportChecksum(buf: Uint8Array, start: number, end: number, field: number, cs: TransportChecksum, zeroAs = 0): void {
   setU16(buf, field, 0);
   if (cs.mode === 'none') return;
   if (cs.mode === 'partial') {
@@ -97,7 +91,14 @@ export function fillTransportChecksum(
 }
 
 /** Checks a transport checksum field over `buf[start..end)`; throws `bad-checksum`. */
-export function checkTransportChecksum(layer: string, buf: Uint8Array, start: number, end: number, field: number, ck: TransportCheck): void {
+export function checkTransportChecksum(
+  layer: string,
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  field: number,
+  ck: TransportCheck,
+): void {
   if (ck.check === 'trust') return;
   const value = u16(buf, field);
   if (value === 0 && ck.zeroMeansNone) return;
