@@ -14,11 +14,14 @@ observer.observe({ entryTypes: ['gc'] });
 const benches = ((await import(pathToFileURL(file).href)) as { default: Bench[] }).default;
 for (const bench of benches) {
   if (filter.length > 0 && !filter.some((f) => bench.name.includes(f) || file.includes(f))) continue;
-  // GC entries arrive asynchronously; let the previous ones land before counting.
-  await new Promise((r) => setTimeout(r, 20));
+  // A first run warms the JIT up, so that the garbage collections counted in the second come
+  // from the measured code itself, not from compiling it. GC entries arrive asynchronously:
+  // let the earlier ones land before counting.
+  await bench.run();
+  await new Promise((r) => setTimeout(r, 50));
   const before = gcs;
   const value = await bench.run();
-  await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 50));
   const row: BenchRow = {
     name: bench.name,
     value,

@@ -15,6 +15,14 @@ export function u32(b: Uint8Array, o: number): number {
   return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
 }
 
+/**
+ * The same 32 bits as `u32`, as a signed int32: what to store into a Uint32Array (which keeps
+ * the bits) on a hot path, since values of 2^31 and above would otherwise become doubles.
+ */
+export function i32(b: Uint8Array, o: number): number {
+  return (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
+}
+
 /** A 48-bit big-endian integer (a MAC address): exact in a double. */
 export function u48(b: Uint8Array, o: number): number {
   return ((b[o] << 8) | b[o + 1]) * 0x1_0000_0000 + u32(b, o + 2);

@@ -56,6 +56,12 @@ export function foldSum(sum: number): number {
   return r === 0 ? 0xffff : r;
 }
 
+/** `x mod 65535` for x ≥ 0, but 0xffff instead of 0 for a non-zero multiple; inlined by the JIT. */
+function residue(x: number): number {
+  const r = x % 0xffff;
+  return r === 0 && x !== 0 ? 0xffff : r;
+}
+
 /**
  * The one's-complement sum of `b[start..end)` as 16-bit big-endian words, folded to 16 bits,
  * not complemented. Add several of these (and pseudo-header sums) and fold again to combine.
@@ -86,11 +92,13 @@ export function onesSum(b: Uint8Array, start = 0, end = b.length): number {
       s3 += w[i + 3] + w[i + 7];
     }
     for (; i < chunkEnd; i++) s0 += w[i];
-    // foldSum, not %, so that non-zero data never folds to the all-zero sum.
-    s0 = foldSum(s0) + foldSum(s1) + foldSum(s2) + foldSum(s3);
+    // Reduce to below 2^18 without calling out: a double argument would be boxed on the
+    // heap. A non-zero residue is kept non-zero (0 → 0xffff) so that non-zero data never
+    // folds to the all-zero sum.
+    s0 = residue(s0) + residue(s1) + residue(s2) + residue(s3);
     s1 = s2 = s3 = 0;
   }
-  let middle = foldSum(s0);
+  let middle = s0 < 0x10000 ? s0 : foldSum(s0 | 0);
   // In little-endian memory the words are byte-swapped relative to the data's 16-bit grid when
   // they start at an even distance from `start`; at an odd distance they already line up.
   if (LITTLE_ENDIAN === ((head & 1) === 0)) middle = swap16(middle);

@@ -10,7 +10,7 @@
  *   TP       (src port << 16 | dst port; ICMP type << 16 | code; ARP opcode)
  *   TCP_FLAGS  IPV6_LABEL
  */
-import { u16, u32 } from './bytes.js';
+import { i32, u16 } from './bytes.js';
 import { EtherType } from './proto/ethernet.js';
 import { IpProtocol } from './proto/ipv4.js';
 import { IPV6_MALFORMED, IPV6_NO_UPPER_LAYER, ipv6UpperLayer } from './proto/ipv6.js';
@@ -34,6 +34,8 @@ export const FlowKeyWord = {
 
 export const FLOW_KEY_WORDS = 20;
 
+const W = FlowKeyWord;
+
 export const FlowFrag = { NONE: 0, FIRST: 1, LATER: 2 } as const;
 
 /** Why a frame yielded no key: the switch counts these as drops by reason. */
@@ -48,30 +50,37 @@ export function newFlowKey(): Uint32Array {
  * left zero; only a frame too short for its own headers returns TRUNCATED. Allocates nothing.
  */
 export function extractFlowKey(b: Uint8Array, offset: number, length: number, inPort: number, key: Uint32Array): number {
-  for (let i = 1; i < FLOW_KEY_WORDS; i++) key[i] = 0;
-  key[FlowKeyWord.IN_PORT] = inPort;
+  // Words 1-5 are always written below (when the frame is long enough); the rest are cleared
+  // one by one: unrolled stores are several times faster here than a loop or fill().
+  key[W.VLAN_OUTER] = key[W.VLAN_INNER] = key[W.NW] = key[W.TP] = key[W.TCP_FLAGS] = key[W.IPV6_LABEL] = 0;
+  key[W.NW_SRC] = key[W.NW_SRC + 1] = key[W.NW_SRC + 2] = key[W.NW_SRC + 3] = 0;
+  key[W.NW_DST] = key[W.NW_DST + 1] = key[W.NW_DST + 2] = key[W.NW_DST + 3] = 0;
+  key[W.IN_PORT] = inPort;
   const end = offset + length;
-  if (length < 14 || end > b.length) return FlowKeyStatus.TRUNCATED;
-  key[FlowKeyWord.ETH_DST_HI] = u16(b, offset);
-  key[FlowKeyWord.ETH_DST_LO] = u32(b, offset + 2);
-  key[FlowKeyWord.ETH_SRC_HI] = u16(b, offset + 6);
-  key[FlowKeyWord.ETH_SRC_LO] = u32(b, offset + 8);
+  if (length < 14 || end > b.length) {
+    key[W.ETH_DST_HI] = key[W.ETH_DST_LO] = key[W.ETH_SRC_HI] = key[W.ETH_SRC_LO] = key[W.ETH_TYPE] = 0;
+    return FlowKeyStatus.TRUNCATED;
+  }
+  key[W.ETH_DST_HI] = u16(b, offset);
+  key[W.ETH_DST_LO] = i32(b, offset + 2);
+  key[W.ETH_SRC_HI] = u16(b, offset + 6);
+  key[W.ETH_SRC_LO] = i32(b, offset + 8);
   let type = u16(b, offset + 12);
   let o = offset + 14;
   for (let tag = 0; (type === EtherType.VLAN || type === EtherType.QinQ) && tag < 2; tag++) {
     if (o + 4 > end) return FlowKeyStatus.TRUNCATED;
-    key[FlowKeyWord.VLAN_OUTER + tag] = ((type << 16) | u16(b, o)) >>> 0;
+    key[W.VLAN_OUTER + tag] = (type << 16) | u16(b, o);
     type = u16(b, o + 2);
     o += 4;
   }
-  key[FlowKeyWord.ETH_TYPE] = type;
+  key[W.ETH_TYPE] = type;
   if (type === EtherType.IPv4) return ipv4Key(b, o, end, key);
   if (type === EtherType.IPv6) return ipv6Key(b, o, end, key);
   if (type === EtherType.ARP || type === EtherType.RARP) {
     if (o + 28 > end) return FlowKeyStatus.TRUNCATED;
-    key[FlowKeyWord.NW_SRC] = u32(b, o + 14);
-    key[FlowKeyWord.NW_DST] = u32(b, o + 24);
-    key[FlowKeyWord.TP] = u16(b, o + 6);
+    key[W.NW_SRC] = i32(b, o + 14);
+    key[W.NW_DST] = i32(b, o + 24);
+    key[W.TP] = u16(b, o + 6);
   }
   return FlowKeyStatus.OK;
 }
@@ -82,9 +91,9 @@ function ipv4Key(b: Uint8Array, o: number, end: number, key: Uint32Array): numbe
   const proto = b[o + 9];
   const fragField = u16(b, o + 6) & 0x3fff;
   const frag = fragField === 0 ? FlowFrag.NONE : (fragField & 0x1fff) === 0 ? FlowFrag.FIRST : FlowFrag.LATER;
-  key[FlowKeyWord.NW] = ((proto << 24) | (b[o + 1] << 16) | (b[o + 8] << 8) | frag) >>> 0;
-  key[FlowKeyWord.NW_SRC] = u32(b, o + 12);
-  key[FlowKeyWord.NW_DST] = u32(b, o + 16);
+  key[W.NW] = (proto << 24) | (b[o + 1] << 16) | (b[o + 8] << 8) | frag;
+  key[W.NW_SRC] = i32(b, o + 12);
+  key[W.NW_DST] = i32(b, o + 16);
   if (hl < 20 || frag === FlowFrag.LATER) return FlowKeyStatus.OK;
   return transportKey(b, o + hl, end, proto, key);
 }
@@ -93,11 +102,11 @@ const upper = new Int32Array(2);
 
 function ipv6Key(b: Uint8Array, o: number, end: number, key: Uint32Array): number {
   if (o + 40 > end) return FlowKeyStatus.TRUNCATED;
-  key[FlowKeyWord.IPV6_LABEL] = u32(b, o) & 0xf_ffff;
+  key[W.IPV6_LABEL] = i32(b, o) & 0xf_ffff;
   const tclass = (u16(b, o) >>> 4) & 0xff;
   for (let i = 0; i < 4; i++) {
-    key[FlowKeyWord.NW_SRC + i] = u32(b, o + 8 + 4 * i);
-    key[FlowKeyWord.NW_DST + i] = u32(b, o + 24 + 4 * i);
+    key[W.NW_SRC + i] = i32(b, o + 8 + 4 * i);
+    key[W.NW_DST + i] = i32(b, o + 24 + 4 * i);
   }
   const found = ipv6UpperLayer(b, o, Math.min(end, o + 40 + u16(b, o + 4)), upper);
   if (found === IPV6_MALFORMED) return FlowKeyStatus.TRUNCATED;
@@ -105,7 +114,7 @@ function ipv6Key(b: Uint8Array, o: number, end: number, key: Uint32Array): numbe
   const frag = fragHeader < 0 ? FlowFrag.NONE : found === IPV6_NO_UPPER_LAYER ? FlowFrag.LATER : FlowFrag.FIRST;
   // A later fragment still names its protocol, in the fragment header (as OVS keys it).
   const proto = found === IPV6_NO_UPPER_LAYER ? b[fragHeader] : found;
-  key[FlowKeyWord.NW] = ((proto << 24) | (tclass << 16) | (b[o + 7] << 8) | frag) >>> 0;
+  key[W.NW] = (proto << 24) | (tclass << 16) | (b[o + 7] << 8) | frag;
   if (frag === FlowFrag.LATER) return FlowKeyStatus.OK;
   return transportKey(b, upper[0], end, proto, key);
 }
@@ -113,14 +122,14 @@ function ipv6Key(b: Uint8Array, o: number, end: number, key: Uint32Array): numbe
 function transportKey(b: Uint8Array, o: number, end: number, proto: number, key: Uint32Array): number {
   if (proto === IpProtocol.TCP) {
     if (o + 20 > end) return FlowKeyStatus.TRUNCATED;
-    key[FlowKeyWord.TP] = u32(b, o);
-    key[FlowKeyWord.TCP_FLAGS] = u16(b, o + 12) & 0x0fff;
+    key[W.TP] = i32(b, o);
+    key[W.TCP_FLAGS] = u16(b, o + 12) & 0x0fff;
   } else if (proto === IpProtocol.UDP) {
     if (o + 8 > end) return FlowKeyStatus.TRUNCATED;
-    key[FlowKeyWord.TP] = u32(b, o);
+    key[W.TP] = i32(b, o);
   } else if (proto === IpProtocol.ICMP || proto === IpProtocol.ICMPv6) {
     if (o + 4 > end) return FlowKeyStatus.TRUNCATED;
-    key[FlowKeyWord.TP] = ((b[o] << 16) | b[o + 1]) >>> 0;
+    key[W.TP] = (b[o] << 16) | b[o + 1];
   }
   return FlowKeyStatus.OK;
 }

@@ -142,7 +142,7 @@ describe('ICMPv6', () => {
   });
 
   it('parses error messages with their invoking packet', () => {
-    expect(parseFrame(UNREACH)).toEqual({ kind: 'dst-unreachable', code: 4, invoking: fromHex(INVOKING) });
+    expect(parseFrame(UNREACH)).toEqual({ kind: 'dest-unreachable', code: 4, invoking: fromHex(INVOKING) });
     expect(parseFrame(TOO_BIG)).toEqual({ kind: 'packet-too-big', mtu: 1280, invoking: fromHex(INVOKING) });
   });
 
@@ -218,7 +218,7 @@ describe('ICMPv6', () => {
     const options = fc.array(option, { maxLength: 5 });
     const repr: fc.Arbitrary<Icmpv6Repr> = fc.oneof(
       fc.record({ kind: fc.constantFrom('echo-request' as const, 'echo-reply' as const), identifier: u16, sequence: u16, data: bytes }),
-      fc.record({ kind: fc.constantFrom('dst-unreachable' as const, 'time-exceeded' as const), code: u8, invoking: bytes }),
+      fc.record({ kind: fc.constantFrom('dest-unreachable' as const, 'time-exceeded' as const), code: u8, invoking: bytes }),
       fc.record({ kind: fc.constant('packet-too-big' as const), mtu: u32, invoking: bytes }),
       fc.record({ kind: fc.constant('param-problem' as const), code: u8, pointer: u32, invoking: bytes }),
       fc.record({ kind: fc.constant('router-solicit' as const), options }),

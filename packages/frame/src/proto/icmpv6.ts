@@ -346,7 +346,7 @@ function emitOption(o: NdpOption, buf: Uint8Array, at: number): number {
 export type Icmpv6Repr =
   | { kind: 'echo-request' | 'echo-reply'; identifier: number; sequence: number; data: Uint8Array }
   /** `invoking`: as much of the packet that caused the error as fits (RFC 4443 §2.4 (c)). */
-  | { kind: 'dst-unreachable'; code: number; invoking: Uint8Array }
+  | { kind: 'dest-unreachable'; code: number; invoking: Uint8Array }
   | { kind: 'packet-too-big'; mtu: number; invoking: Uint8Array }
   | { kind: 'time-exceeded'; code: number; invoking: Uint8Array }
   | { kind: 'param-problem'; code: number; pointer: number; invoking: Uint8Array }
@@ -374,7 +374,7 @@ export type Icmpv6Repr =
 const KIND_TYPE = {
   'echo-request': T.EchoRequest,
   'echo-reply': T.EchoReply,
-  'dst-unreachable': T.DstUnreachable,
+  'dest-unreachable': T.DstUnreachable,
   'packet-too-big': T.PacketTooBig,
   'time-exceeded': T.TimeExceeded,
   'param-problem': T.ParamProblem,
@@ -404,7 +404,7 @@ function parseBody(p: Icmpv6Packet): Icmpv6Repr {
           data: b.subarray(body, end),
         };
       case T.DstUnreachable:
-        return { kind: 'dst-unreachable', code, invoking: b.subarray(body, end) };
+        return { kind: 'dest-unreachable', code, invoking: b.subarray(body, end) };
       case T.TimeExceeded:
         return { kind: 'time-exceeded', code, invoking: b.subarray(body, end) };
       case T.ParamProblem:
@@ -461,7 +461,7 @@ function bodyLen(repr: Icmpv6Repr): number {
     case 'echo-request':
     case 'echo-reply':
       return repr.data.length;
-    case 'dst-unreachable':
+    case 'dest-unreachable':
     case 'packet-too-big':
     case 'time-exceeded':
     case 'param-problem':
@@ -522,7 +522,7 @@ function emitBody(repr: Icmpv6Repr, buf: Uint8Array, at: number): void {
     case 'echo-reply':
       buf.set(repr.data, at);
       break;
-    case 'dst-unreachable':
+    case 'dest-unreachable':
     case 'packet-too-big':
     case 'time-exceeded':
     case 'param-problem':

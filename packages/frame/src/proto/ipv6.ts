@@ -143,10 +143,6 @@ export interface Ipv6Repr {
   payloadLen: number;
 }
 
-function check(layer: string, cond: boolean, what: string): void {
-  if (!cond) throw new FrameError('bad-value', layer, 0, what);
-}
-
 export const Ipv6 = {
   headerLen: IPV6_HEADER_LEN,
 
@@ -169,12 +165,10 @@ export const Ipv6 = {
 
   /** Writes the fixed header (not the payload). */
   emit(repr: Ipv6Repr, buf: Uint8Array, offset = 0): number {
-    check('ipv6', repr.flowLabel >= 0 && repr.flowLabel <= 0xfffff, `flow label ${repr.flowLabel} does not fit 20 bits`);
-    check(
-      'ipv6',
-      repr.payloadLen >= 0 && repr.payloadLen <= 0xffff,
-      `payload length ${repr.payloadLen} exceeds 65535 (jumbograms are not supported)`,
-    );
+    if (!(repr.flowLabel >= 0 && repr.flowLabel <= 0xfffff))
+      throw new FrameError('bad-value', 'ipv6', 0, `flow label ${repr.flowLabel} does not fit 20 bits`);
+    if (!(repr.payloadLen >= 0 && repr.payloadLen <= 0xffff))
+      throw new FrameError('bad-value', 'ipv6', 0, `payload length ${repr.payloadLen} exceeds 65535 (jumbograms are not supported)`);
     const o = offset + F.VER_TC_FLOW;
     setU32(buf, o, (0x6 << 28) | ((repr.trafficClass & 0xff) << 20) | repr.flowLabel);
     setU16(buf, offset + F.PLEN, repr.payloadLen);
@@ -412,7 +406,7 @@ function emitOption(layer: string, o: Ipv6Option, buf: Uint8Array, at: number): 
     return 1;
   }
   const dataLen = o.kind === 'raw' ? o.data.length : o.length;
-  check(layer, dataLen <= 255, `option data of ${dataLen} bytes exceeds 255`);
+  if (dataLen > 255) throw new FrameError('bad-value', layer, 0, `option data of ${dataLen} bytes exceeds 255`);
   buf[at + 1] = dataLen;
   if (o.kind === 'raw') {
     buf[at] = o.type;
@@ -444,8 +438,10 @@ function optionsCodec(protocol: number) {
 
     emit(repr: Ipv6OptionsRepr, buf: Uint8Array, offset = 0): number {
       const len = optionsLen(repr.options);
-      check(layer, len % 8 === 0, `options end at byte ${len}, not on a multiple of 8; pad them with ipv6PadOptions`);
-      check(layer, len <= IPV6_MAX_EXT_HEADER_LEN, `options take ${len} bytes; at most ${IPV6_MAX_EXT_HEADER_LEN} fit`);
+      if (!(len % 8 === 0))
+        throw new FrameError('bad-value', layer, 0, `options end at byte ${len}, not on a multiple of 8; pad them with ipv6PadOptions`);
+      if (!(len <= IPV6_MAX_EXT_HEADER_LEN))
+        throw new FrameError('bad-value', layer, 0, `options take ${len} bytes; at most ${IPV6_MAX_EXT_HEADER_LEN} fit`);
       buf[offset] = repr.nextHeader;
       buf[offset + 1] = (len >>> 3) - 1;
       let at = offset + 2;
@@ -481,11 +477,8 @@ export const Ipv6Routing = {
 
   emit(repr: Ipv6RoutingRepr, buf: Uint8Array, offset = 0): number {
     const len = 4 + repr.data.length;
-    check(
-      'ipv6.routing',
-      len % 8 === 0 && len <= IPV6_MAX_EXT_HEADER_LEN,
-      `routing header of ${len} bytes is not a multiple of 8 up to 2048`,
-    );
+    if (!(len % 8 === 0 && len <= IPV6_MAX_EXT_HEADER_LEN))
+      throw new FrameError('bad-value', 'ipv6.routing', 0, `routing header of ${len} bytes is not a multiple of 8 up to 2048`);
     buf[offset] = repr.nextHeader;
     buf[offset + 1] = (len >>> 3) - 1;
     buf[offset + 2] = repr.routingType;
@@ -518,11 +511,8 @@ export const Ipv6Fragment = {
   },
 
   emit(repr: Ipv6FragmentRepr, buf: Uint8Array, offset = 0): number {
-    check(
-      'ipv6.fraghdr',
-      repr.fragmentOffset % 8 === 0 && repr.fragmentOffset >= 0 && repr.fragmentOffset <= 0xfff8,
-      `fragment offset ${repr.fragmentOffset} must be a multiple of 8 below 65536`,
-    );
+    if (!(repr.fragmentOffset % 8 === 0 && repr.fragmentOffset >= 0 && repr.fragmentOffset <= 0xfff8))
+      throw new FrameError('bad-value', 'ipv6.fraghdr', 0, `fragment offset ${repr.fragmentOffset} must be a multiple of 8 below 65536`);
     buf[offset] = repr.nextHeader;
     buf[offset + 1] = 0;
     setU16(buf, offset + X.FRAG_OFFSET, repr.fragmentOffset | (repr.moreFragments ? 1 : 0));
