@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Ethernet, EthernetFrame, FrameError, fromHex, parseMac, Vlan, VlanTag } from '../src/index.js';
 
@@ -30,6 +31,21 @@ describe('Ethernet', () => {
     expect(out).toEqual(TAGGED.subarray(0, 14));
   });
 
+  it('round-trips every repr', () => {
+    const repr = fc.record({
+      dst: fc.integer({ min: 0, max: 0xffffffffffff }),
+      src: fc.integer({ min: 0, max: 0xffffffffffff }),
+      ethertype: fc.integer({ min: 0, max: 0xffff }),
+    });
+    fc.assert(
+      fc.property(repr, (r) => {
+        const buf = new Uint8Array(Ethernet.bufferLen(r));
+        Ethernet.emit(r, buf);
+        expect(Ethernet.parse(buf)).toEqual(r);
+      }),
+    );
+  });
+
   it('refuses a truncated header with a typed error', () => {
     const err = (() => {
       try {
@@ -55,6 +71,22 @@ describe('802.1Q tag', () => {
     const out = new Uint8Array(4);
     Vlan.emit(repr, out);
     expect(out).toEqual(TAGGED.subarray(14, 18));
+  });
+
+  it('round-trips every repr', () => {
+    const repr = fc.record({
+      pcp: fc.integer({ min: 0, max: 7 }),
+      dei: fc.boolean(),
+      vid: fc.integer({ min: 0, max: 4095 }),
+      ethertype: fc.integer({ min: 0, max: 0xffff }),
+    });
+    fc.assert(
+      fc.property(repr, (r) => {
+        const buf = new Uint8Array(Vlan.bufferLen(r));
+        Vlan.emit(r, buf);
+        expect(Vlan.parse(buf)).toEqual(r);
+      }),
+    );
   });
 
   it('refuses a VLAN ID above 4095', () => {
