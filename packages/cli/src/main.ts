@@ -1,18 +1,56 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { decodeCommand } from './commands/decode.js';
+import { runScript } from './commands/run.js';
 import { CliError } from './errors.js';
+import { type NetworkCliOptions, runNetwork, TESTS } from './run-network.js';
 import { VERSION } from './version.js';
 
-/** Exit codes: 0 done, 1 the work failed (bad capture file, failed test), 2 bad usage. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Where the interactive prompt reads from (process.stdin by default). */
+  input?: NodeJS.ReadableStream;
+  /** Whether a person is at a terminal: prompt editing, colours and progress bars. */
+  isTTY?: boolean;
+}
+
+const processIo: CliIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+/** Exit codes: 0 done (a --test passed), 1 the work failed, 2 bad usage. */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  let code = 0;
   const program = new Command('vnet')
-    .description('vnet: a network-virtualization laboratory — Mininet without Python')
+    .description(
+      'vnet: a network-virtualization laboratory — Mininet without Python.\nWith no command, starts a network and a vnet> prompt.',
+    )
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(run vnet --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .exitOverride();
-  let code = 0;
+    .exitOverride()
+    .option('--topo <topo>', 'topology: minimal, single,K, reversed,K, linear,K[,N], tree,depth=D,fanout=F, torus,X,Y', 'minimal')
+    .option('--link <link>', 'link options for every link, Mininet style: tc,bw=10,delay=5ms,loss=1')
+    .addOption(new Option('--test <test>', 'run a test and exit with its verdict').choices([...TESTS]))
+    .option('--mac', 'MAC addresses from host numbers (00:00:00:00:00:01 for h1)')
+    .option('--arp', 'static ARP entries for every host on every host')
+    .option('--ipbase <cidr>', 'where host addresses come from', '10.0.0.0/8')
+    .option('--custom <file>', 'a .ts/.js file exporting `topos`, a map of topology names')
+    .addOption(
+      new Option('--placement <placement>', 'a worker per node (thread) or a pool of one per core').choices(['auto', 'thread', 'pool']),
+    )
+    .option('--seed <n>', 'seed for MACs and impairments, to repeat a run')
+    .option('--json', 'with --test: print the result as JSON')
+    .option('-v, --verbose', 'say more')
+    .action(async (opts: NetworkCliOptions) => {
+      code = await runNetwork(opts, {
+        ...io,
+        input: io.input ?? process.stdin,
+        isTTY: io.isTTY ?? (process.stdin.isTTY === true && process.stdout.isTTY === true),
+      });
+    });
   program
     .command('decode')
     .description('print every frame of a pcap or pcapng file, one line each (or JSON with --json)')
@@ -21,11 +59,15 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .action(async (file: string, opts: { json?: boolean }) => {
       code = await decodeCommand(file, { json: opts.json ?? false }, io);
     });
+  program
+    .command('run')
+    .description('run a TypeScript or JavaScript automation script against the vnet API')
+    .argument('<script>', 'the script (.ts or .js)')
+    .argument('[args...]', 'arguments for the script (process.argv.slice(2))')
+    .action(async (script: string, args: string[]) => {
+      code = await runScript(script, args);
+    });
   try {
-    if (argv.length === 0) {
-      program.outputHelp();
-      return 0;
-    }
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
@@ -37,13 +79,3 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     throw e;
   }
 }
-
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const processIo: CliIo = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-};

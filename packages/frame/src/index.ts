@@ -20,7 +20,7 @@ export * from './address/ipv4.js';
 export * from './address/ipv6.js';
 export * from './address/mac.js';
 export * from './builder.js';
-export { fromHex, toHex } from './bytes.js';
+export { fromHex, i32, setU16, setU32, setU48, toHex, u16, u24, u32, u48 } from './bytes.js';
 export * from './checksum.js';
 export * from './codec.js';
 export * from './dissect/index.js';

@@ -1,0 +1,92 @@
+/**
+ * The `vnet>` prompt: Mininet's CLI. A line is a command (`pingall`, `net`, …) or a node name
+ * followed by what to run on it (`h1 ping -c 3 h2`, where other node names become their IPs).
+ * A failing command prints one line and the prompt carries on; only exit, quit or Ctrl-D end it.
+ */
+import { createInterface, type Interface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { Network } from '@vnet/topology';
+import pc from 'picocolors';
+import { COMMANDS, type CommandContext } from './commands.js';
+
+/** Commands a host's own shell knows, offered by tab completion after a node name. */
+const NODE_COMMANDS = ['ping', 'ip', 'ifconfig', 'arp', 'route', 'hostname', 'help'];
+
+export interface ShellIo {
+  input: Readable;
+  output: Writable;
+  /** True when a person is typing: prompt, history and completion on. */
+  terminal: boolean;
+}
+
+export class Shell {
+  private readonly rl: Interface;
+  private closed = false;
+
+  constructor(
+    private readonly net: Network,
+    private readonly io: ShellIo,
+  ) {
+    this.rl = createInterface({
+      input: io.input,
+      output: io.output,
+      terminal: io.terminal,
+      prompt: io.terminal ? pc.bold('vnet> ') : 'vnet> ',
+      completer: (line: string) => this.complete(line),
+      historySize: 1000,
+    });
+  }
+
+  /** Reads and runs lines until exit, quit or end of input. */
+  async run(): Promise<void> {
+    // Ctrl-C at the prompt clears the line, as in a shell; it does not stop the network.
+    this.rl.on('SIGINT', () => {
+      this.io.output.write('^C\n');
+      this.rl.prompt();
+    });
+    this.rl.prompt();
+    for await (const line of this.rl) {
+      if (!(await this.execute(line))) break;
+      if (this.closed) break;
+      this.rl.prompt();
+    }
+    this.closed = true;
+    this.rl.close();
+  }
+
+  /** Runs one line; false when it asked to leave. */
+  async execute(line: string): Promise<boolean> {
+    const words = line.trim().split(/\s+/).filter(Boolean);
+    if (words.length === 0) return true;
+    const [first, ...args] = words;
+    if (first === 'exit' || first === 'quit') return false;
+    const ctx: CommandContext = { net: this.net, execute: (l) => this.execute(l), write: (t) => this.io.output.write(t) };
+    try {
+      const command = COMMANDS[first];
+      let out: string | undefined;
+      if (command) out = await command.run(ctx, args);
+      else if (this.net.nodeNames().includes(first)) out = await this.net.cmd(first, this.substitute(args).join(' '));
+      else throw new Error(`unknown command or node: ${first} (type help)`);
+      if (out) this.io.output.write(out.endsWith('\n') ? out : `${out}\n`);
+    } catch (e) {
+      this.io.output.write(`${pc.red(`*** ${(e as Error).message}`)}\n`);
+    }
+    return true;
+  }
+
+  /** Mininet's rule: a word that names a host becomes that host's IP address. */
+  private substitute(args: string[]): string[] {
+    const hosts = new Set(this.net.hosts);
+    return args.map((a) => (hosts.has(a) ? (this.net.get(a).ip ?? a) : a));
+  }
+
+  private complete(line: string): [string[], string] {
+    const words = line.split(/\s+/);
+    const last = words[words.length - 1];
+    const nodes = this.net.nodeNames();
+    const pool =
+      words.length === 1 ? [...Object.keys(COMMANDS), ...nodes] : nodes.includes(words[0]) && words.length === 2 ? NODE_COMMANDS : nodes;
+    const hits = pool.filter((c) => c.startsWith(last));
+    return [hits.length ? hits : pool, last];
+  }
+}

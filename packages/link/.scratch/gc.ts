@@ -1,0 +1,31 @@
+import { PerformanceObserver } from 'node:perf_hooks';
+import { Impairer } from '../src/impair.ts';
+import { RingConsumer, RingProducer, ringBufferBytes } from '../src/ring.ts';
+let gcs = 0;
+new PerformanceObserver((l) => { gcs += l.getEntries().length; }).observe({ entryTypes: ['gc'] });
+const RING = 1 << 20;
+async function run(name: string, imp: object) {
+  const buffer = new ArrayBuffer(ringBufferBytes(RING));
+  const producer = new RingProducer(buffer, 0, RING);
+  const consumer = new RingConsumer(buffer, 0, RING);
+  const clock = new Float64Array(1);
+  const impairer = new Impairer(producer, { impairments: imp, clock: () => clock[0] });
+  const frame = new Uint8Array(64).fill(1);
+  const skip = (): void => {};
+  const loop = (n: number) => { for (let i = 0; i < n; i += 32) { for (let k = 0; k < 32; k++) impairer.offer(frame, 0, 64); clock[0] += 0.01; consumer.drain(skip, 1e300, 64); } };
+  loop(2_000_000);
+  await new Promise((r) => setTimeout(r, 50));
+  const before = gcs; const t0 = performance.now();
+  loop(10_000_000);
+  const dt = performance.now() - t0;
+  await new Promise((r) => setTimeout(r, 50));
+  console.log(name.padEnd(30), (10_000_000 / dt / 1e3).toFixed(1), 'M/s', gcs - before, 'GCs');
+  impairer.close();
+}
+await run('plain', {});
+await run('loss', { loss: 1 });
+await run('delay', { delay: 1 });
+await run('bw', { bw: 100e9, limitFrames: 100000 });
+await run('bw nolimit', { bw: 100e9, limitFrames: Infinity });
+await run('jitter', { delay: 1, jitter: 0.1 });
+await run('all', { bw: 100e9, delay: 1, jitter: 0.1, loss: 1, limitFrames: 100_000 });

@@ -1,0 +1,34 @@
+/**
+ * @vnet/netstack — one host's TCP/IP stack in user space, over vnet Ports.
+ *
+ * - `Stack`: interfaces (`addInterface`, `addAddress`, `setInterfaceUp`), a loopback `lo`,
+ *   `routes` (longest-prefix match, metrics), `arp` (Linux's neighbour states, static entries),
+ *   IPv4 with fragmentation and reassembly, forwarding, ICMP with rate-limited errors, and
+ *   `ping`/`onEcho` for ping tools.
+ * - Time is passed in: `poll(now)` runs timers, `pollAt()` says when to come back; the stack
+ *   never reads a clock nor starts a timer.
+ * - Counters after /proc/net/snmp, per-interface counters, drops by named reason; every
+ *   received frame is accounted for.
+ * - `registerProtocol` and `sendIp` are where UDP and TCP will plug in.
+ */
+
+export { NetstackError, type NetstackErrorCode } from './errors.js';
+export type { Evidence, NeighborInfo } from './iface/neighbor-cache.js';
+export { NeighborState } from './iface/neighbor.js';
+export type { RouteInfo, RouteLookup, RouteProto, RouteSelector, RouteSpec, RouteTable } from './iface/route-table.js';
+export type { EchoEvent, EchoEventKind, EchoHandler, EchoSubscription } from './icmp/echo.js';
+export type { IcmpOptions, NeighborOptions, ReassemblyOptions, StackOptions } from './options.js';
+export type { IpSendOptions, ProtocolHandler, SendStatus } from './protocol.js';
+export type { AddressInfo, InterfaceInfo } from './readout.js';
+export { ArpTable, type InterfaceConfig, type PingOptions, Stack, type StaticArpOptions } from './stack.js';
+export {
+  type ArpStats,
+  type FrameAccounting,
+  type IcmpStats,
+  type InterfaceStats,
+  type IpStats,
+  type ReassemblyGauge,
+  RxDrop,
+  type StackStats,
+  TxDrop,
+} from './stats.js';

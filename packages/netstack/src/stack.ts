@@ -1,0 +1,384 @@
+/**
+ * `Stack`: one host's IPv4 stack in user space — interfaces over vnet Ports, ARP, routing,
+ * IPv4 with fragmentation and reassembly, ICMP, and forwarding when asked to be a router.
+ *
+ * Like smoltcp, it never reads a clock and starts no timer: the owner calls `poll(now)` (in
+ * milliseconds) and asks `pollAt()` when to call again. Frames arrive through the ports'
+ * `onFrame`; sends happen during the calls that cause them. So a stack is inert until used,
+ * runs the same in a worker or in a test, and `close()` leaves nothing behind.
+ */
+import { Icmpv4Type, IPV4_HEADER_LEN, IpProtocol, type Ipv4Address, type Ipv4Packet, isMulticastIpv4, type Mac } from '@vnet/frame';
+import type { Port } from '@vnet/link';
+import { checkInt, cidrOf, ipv4Of, macOf } from './address.js';
+import { copyBytes } from './bytes.js';
+import { Core } from './core.js';
+import { NetstackError } from './errors.js';
+import type { Interface } from './iface/interface.js';
+import type { NeighborInfo } from './iface/neighbor-cache.js';
+import type { RouteTable } from './iface/route-table.js';
+import type { EchoHandler, EchoSubscription } from './icmp/echo.js';
+import type { PingRequest } from './icmp/icmp.js';
+import { PAYLOAD_AT } from './layout.js';
+import type { StackOptions } from './options.js';
+import type { IpSendOptions, ProtocolHandler, SendStatus } from './protocol.js';
+import { type InterfaceInfo, interfaceInfo } from './readout.js';
+import { type StackStats, TxDrop } from './stats.js';
+
+export interface InterfaceConfig {
+  /** Mininet style: `h1-eth0`. */
+  name: string;
+  /** The device the interface sends and receives through; the stack takes its `onFrame` and `onCarrier`. */
+  port: Port;
+  mac: Mac | string;
+  /** 68 to 65535; default 1500. */
+  mtu?: number;
+  /** Administratively up from the start (default), as Mininet leaves its hosts' interfaces. */
+  up?: boolean;
+}
+
+export interface PingOptions {
+  /** ICMP identifier, 0–65535: replies and errors go to the `onEcho` listener of this id. */
+  id: number;
+  /** ICMP sequence number, 0–65535. */
+  seq: number;
+  /** Data bytes after the 8-byte ICMP header (ping's `-s`); default 56. */
+  size?: number;
+  /** Default: the stack's default TTL (64). */
+  ttl?: number;
+  /** The IP TOS byte (ping's `-Q`); default 0. */
+  tos?: number;
+  /** Set DF and never fragment (ping's `-M do`). */
+  df?: boolean;
+  /** Source address (ping's `-I ADDR`); default: selected by route. */
+  src?: Ipv4Address | string;
+}
+
+export interface StaticArpOptions {
+  /** PERMANENT (default, like `arp -s`), or REACHABLE and aging like a learnt entry. */
+  permanent?: boolean;
+  /** The interface; default: the one whose connected network holds the address. */
+  dev?: string;
+}
+
+/** The ARP cache as `arp -n` and `ip neigh` see and change it. */
+export class ArpTable {
+  /** @internal */
+  constructor(private readonly core: Core) {}
+
+  /** `arp -s IP MAC` (Mininet's --arp): a static entry, never expiring when permanent. */
+  add(ip: Ipv4Address | string, mac: Mac | string, opts: StaticArpOptions = {}): void {
+    const core = live(this.core);
+    const a = ipv4Of(ip, 'ARP entry');
+    const m = macOf(mac, 'ARP entry');
+    const iface = opts.dev === undefined ? this.connected(a) : core.interfaceByName(opts.dev);
+    if (iface.loopback) throw new NetstackError('bad-value', `ARP entries cannot be added on the loopback interface`);
+    core.begin();
+    try {
+      core.neighbors.setStatic(iface, a, m, opts.permanent ?? true);
+    } finally {
+      core.end();
+    }
+  }
+
+  /** `arp -d IP`; throws `no-such-address` when there is no entry. */
+  delete(ip: Ipv4Address | string, dev?: string): void {
+    const core = live(this.core);
+    const a = ipv4Of(ip, 'ARP entry');
+    const ifaces = dev === undefined ? core.interfaces : [core.interfaceByName(dev)];
+    let found = false;
+    for (const i of ifaces) found = core.neighbors.delete(i, a) || found;
+    if (!found) throw new NetstackError('no-such-address', `no ARP entry for ${typeof ip === 'string' ? ip : a}; see arp.entries()`);
+  }
+
+  /** `ip neigh flush`: every entry but the permanent ones. */
+  flush(dev?: string): void {
+    const core = live(this.core);
+    for (const i of dev === undefined ? core.interfaces : [core.interfaceByName(dev)]) core.neighbors.flush(i, TxDrop.NeighborFlushed);
+  }
+
+  /** Every entry with its state, as `ip neigh` lists them. */
+  entries(): NeighborInfo[] {
+    return this.core.neighbors.entries();
+  }
+
+  /** The interface a connected route gives for `a`, as `arp -s` finds it. */
+  private connected(a: Ipv4Address): Interface {
+    const r = this.core.routes.find(a);
+    if (r !== undefined && r.via === 0 && !r.iface.loopback) return r.iface;
+    throw new NetstackError('network-unreachable', `no connected network holds this address; add an address on its subnet first or give dev`);
+  }
+}
+
+export class Stack {
+  /** The routing table: `routes.add({ dst: 'default', via: '10.0.0.254' })`, `list()`, `lookup(addr)`. */
+  readonly routes: RouteTable;
+  /** The ARP cache: `arp.add(ip, mac)`, `arp.entries()`. */
+  readonly arp: ArpTable;
+  private readonly core: Core;
+  private readonly ping_: PingRequest = { id: 0, seq: 0, size: 56, ttl: 64, tos: 0, df: false, src: 0 };
+
+  constructor(opts: StackOptions = {}) {
+    this.core = new Core(opts);
+    this.routes = this.core.routes;
+    this.arp = new ArpTable(this.core);
+    this.core.lo.addresses.push(cidrOf('127.0.0.1/8', 'loopback'));
+  }
+
+  get hostname(): string {
+    return this.core.hostname;
+  }
+
+  /** The time of the last `poll`, in milliseconds. */
+  get now(): number {
+    return this.core.now;
+  }
+
+  /** `net.ipv4.ip_forward`: forward datagrams between interfaces, as a router. */
+  get forwarding(): boolean {
+    return this.core.forwarding;
+  }
+  set forwarding(on: boolean) {
+    this.core.forwarding = on;
+  }
+
+  /** Live counters (`/proc/net/snmp` style, frame accounting, drops by reason). Read, don't write. */
+  get stats(): StackStats {
+    return this.core.stats;
+  }
+
+  // ---- interfaces and addresses ----
+
+  /** Attaches a port as an interface; the stack becomes the port's `onFrame` and follows its carrier. */
+  addInterface(cfg: InterfaceConfig): void {
+    const core = live(this.core);
+    const name = cfg.name;
+    if (typeof name !== 'string' || !/^[^\s/]{1,64}$/.test(name)) {
+      throw new NetstackError('bad-value', `interface name "${name}" must be 1-64 characters without spaces or '/'`);
+    }
+    if (core.interfaces.some((i) => i.name === name)) {
+      throw new NetstackError('interface-exists', `an interface named "${name}" exists; pick another name or remove it first`);
+    }
+    if (core.interfaces.some((i) => i.port === cfg.port)) {
+      throw new NetstackError('interface-exists', `port ${cfg.port.name} is already attached to this stack`);
+    }
+    const mac = macOf(cfg.mac, `interface ${name}`);
+    const mtu = checkInt(cfg.mtu ?? 1500, 68, 65535, `MTU of ${name}`);
+    const iface = core.newInterface(name, cfg.port, mac, mtu, cfg.up ?? true);
+    cfg.port.onFrame = (bytes, offset, length) => core.receive(iface, bytes, offset, length);
+    cfg.port.onCarrier = (up) => this.carrierChanged(iface, up);
+  }
+
+  /** Detaches an interface: its routes, neighbours and addresses go, and its port is released. */
+  removeInterface(name: string): void {
+    const core = live(this.core);
+    const iface = this.iface(name);
+    if (iface.loopback) throw new NetstackError('bad-value', 'the loopback interface cannot be removed');
+    core.neighbors.flush(iface, TxDrop.InterfaceDown);
+    iface.neighbors.clear();
+    core.routes.removeInterface(iface);
+    core.interfaces.splice(core.interfaces.indexOf(iface), 1);
+    release(iface);
+  }
+
+  /** `ip link set dev NAME up|down`. Coming up announces the addresses by gratuitous ARP. */
+  setInterfaceUp(name: string, up: boolean): void {
+    const core = live(this.core);
+    const iface = this.iface(name);
+    if (iface.adminUp === up) return;
+    iface.adminUp = up;
+    core.begin();
+    try {
+      if (up) this.announce(iface);
+      else core.neighbors.flush(iface, TxDrop.InterfaceDown);
+    } finally {
+      core.end();
+    }
+  }
+
+  /** `ip link set dev NAME mtu N`. */
+  setMtu(name: string, mtu: number): void {
+    live(this.core);
+    this.iface(name).mtu = checkInt(mtu, 68, 65536, `MTU of ${name}`);
+  }
+
+  /** `ip addr add 10.0.0.1/8 dev NAME`: also adds the connected route and announces the address. */
+  addAddress(ifname: string, cidr: string): void {
+    const core = live(this.core);
+    const iface = this.iface(ifname);
+    const c = cidrOf(cidr, `address for ${ifname}`);
+    const a = c.address;
+    if (a === 0 || a === 0xffff_ffff || isMulticastIpv4(a)) {
+      throw new NetstackError('bad-address', `${cidr} cannot be an interface address; give a unicast one like 10.0.0.1/8`);
+    }
+    if (iface.hasAddress(a)) throw new NetstackError('address-exists', `${ifname} already has ${c.toString()}`);
+    iface.addresses.push(c);
+    core.routes.addConnected(iface, c);
+    if (!iface.loopback && iface.running) {
+      core.begin();
+      try {
+        core.arp.announce(iface, a);
+      } finally {
+        core.end();
+      }
+    }
+  }
+
+  /** `ip addr del 10.0.0.1/8 dev NAME`: also removes its connected route. */
+  removeAddress(ifname: string, cidr: string): void {
+    const core = live(this.core);
+    const iface = this.iface(ifname);
+    const c = cidrOf(cidr, `address for ${ifname}`);
+    const withLength = cidr.includes('/');
+    const i = iface.addresses.findIndex((x) => x.address === c.address && (!withLength || x.length === c.length));
+    if (i < 0) throw new NetstackError('no-such-address', `${ifname} has no address ${cidr}; see interfaces()`);
+    const [gone] = iface.addresses.splice(i, 1);
+    core.routes.removeConnected(iface, gone);
+  }
+
+  /** Every interface, as `ip addr` / `ifconfig -a` show them. */
+  interfaces(): InterfaceInfo[] {
+    return this.core.interfaces.map(interfaceInfo);
+  }
+
+  interface(name: string): InterfaceInfo {
+    return interfaceInfo(this.iface(name));
+  }
+
+  // ---- ICMP echo ----
+
+  /**
+   * Sends one ICMP echo request. Replies and errors about it go to the `onEcho` listener of
+   * `opts.id`. Network conditions are results (`no-route`, `queued`, …), not exceptions.
+   */
+  ping(dst: Ipv4Address | string, opts: PingOptions): SendStatus {
+    const core = live(this.core);
+    const to = ipv4Of(dst, 'ping destination');
+    const r = this.ping_;
+    r.id = checkInt(opts.id, 0, 0xffff, 'ping id');
+    r.seq = checkInt(opts.seq, 0, 0xffff, 'ping sequence');
+    r.size = checkInt(opts.size ?? 56, 0, 65507, 'ping size');
+    r.ttl = checkInt(opts.ttl ?? core.defaultTtl, 1, 255, 'ping TTL');
+    r.tos = checkInt(opts.tos ?? 0, 0, 255, 'ping TOS');
+    r.df = opts.df ?? false;
+    r.src = opts.src === undefined ? 0 : ipv4Of(opts.src, 'ping source');
+    core.begin();
+    try {
+      return core.icmp.ping(to, r);
+    } finally {
+      core.end();
+    }
+  }
+
+  /** Listens for echo replies and errors about echo requests with identifier `id`. */
+  onEcho(id: number, handler: EchoHandler): EchoSubscription {
+    return live(this.core).echo.subscribe(checkInt(id, 0, 0xffff, 'echo id'), handler);
+  }
+
+  // ---- hooks for transports (UDP and TCP come here) ----
+
+  /** Hands datagrams of IP protocol `protocol` to `handler`; returns a subscription to remove it. */
+  registerProtocol(protocol: number, handler: ProtocolHandler): { close(): void } {
+    const core = live(this.core);
+    checkInt(protocol, 0, 255, 'IP protocol');
+    if (protocol === IpProtocol.ICMP || core.protocols[protocol] !== undefined) {
+      throw new NetstackError('in-use', `IP protocol ${protocol} already has a handler`);
+    }
+    core.protocols[protocol] = handler;
+    return {
+      close: () => {
+        if (core.protocols[protocol] === handler) core.protocols[protocol] = undefined;
+      },
+    };
+  }
+
+  /** Sends `payload[offset, offset + length)` as one IPv4 datagram (fragmented if it must be). */
+  sendIp(opts: IpSendOptions, payload: Uint8Array, offset = 0, length = payload.length - offset): SendStatus {
+    const core = live(this.core);
+    checkInt(length, 0, 0xffff - IPV4_HEADER_LEN, 'IP payload length');
+    checkInt(opts.protocol, 0, 255, 'IP protocol');
+    const ttl = checkInt(opts.ttl ?? core.defaultTtl, 1, 255, 'TTL');
+    const tos = checkInt(opts.tos ?? 0, 0, 255, 'TOS');
+    core.begin();
+    try {
+      const buf = core.txFor(IPV4_HEADER_LEN + length);
+      copyBytes(payload, offset, buf, PAYLOAD_AT, length);
+      return core.tx.sendBuilt(opts.dst, opts.src ?? 0, opts.protocol, ttl, tos, opts.df ?? false, length);
+    } finally {
+      core.end();
+    }
+  }
+
+  /**
+   * Sends ICMP destination unreachable (`code`: port unreachable for a UDP datagram nobody
+   * listens to) about a received datagram, from inside a `ProtocolHandler.input` call.
+   */
+  sendUnreachable(ip: Ipv4Packet, code: number): void {
+    const core = live(this.core);
+    checkInt(code, 0, 15, 'ICMP unreachable code');
+    core.icmp.error(ip.bytes, ip.offset, ip.totalLen, Icmpv4Type.DestUnreachable, code, 0);
+  }
+
+  // ---- time ----
+
+  /** Runs the timers due at `now` (ms, never going back): ARP retries and ageing, reassembly timeouts. */
+  poll(now: number): void {
+    if (this.core.closed) return;
+    if (!Number.isFinite(now)) throw new NetstackError('bad-value', `poll needs a finite time in milliseconds, not ${now}`);
+    this.core.poll(now);
+  }
+
+  /** When `poll` must next be called (ms), or undefined when nothing is pending. May be early, never late. */
+  pollAt(): number | undefined {
+    return this.core.closed ? undefined : this.core.pollAt();
+  }
+
+  /** Releases the ports and drops all state. Idempotent; any later call but `poll` throws `closed`. */
+  close(): void {
+    const core = this.core;
+    if (core.closed) return;
+    for (const i of core.interfaces) {
+      for (const n of i.neighbors.values()) n.queue = [];
+      i.neighbors.clear();
+      release(i);
+    }
+    core.reassembly.clear();
+    core.echo.clear();
+    core.protocols.fill(undefined);
+    core.close();
+  }
+
+  private carrierChanged(iface: Interface, up: boolean): void {
+    const core = this.core;
+    if (core.closed) return;
+    core.begin();
+    try {
+      if (!up) core.neighbors.flush(iface, TxDrop.NoCarrier);
+      else if (iface.adminUp) this.announce(iface);
+    } finally {
+      core.end();
+    }
+  }
+
+  private announce(iface: Interface): void {
+    if (iface.loopback || !iface.running) return;
+    for (const c of iface.addresses) this.core.arp.announce(iface, c.address);
+  }
+
+  private iface(name: string): Interface {
+    return this.core.interfaceByName(name);
+  }
+}
+
+function live(core: Core): Core {
+  if (core.closed) throw new NetstackError('closed', 'this stack was closed; create a new Stack');
+  return core;
+}
+
+function release(i: Interface): void {
+  const port = i.port;
+  if (port === undefined) return;
+  port.onFrame = ignore;
+  port.onCarrier = undefined;
+}
+
+function ignore(): void {}

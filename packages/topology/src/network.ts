@@ -1,0 +1,443 @@
+/**
+ * The network, as the main thread sees it: Mininet's `Mininet` object in TypeScript idiom.
+ *
+ * The main thread only controls. `start()` plans the topology (names, addresses, ports),
+ * creates every link's shared memory, places nodes on workers (a worker per node, or a pool
+ * of one worker per core for large networks) and waits until each worker has built its
+ * nodes. Commands reach nodes through a small RPC; frames never pass through here. A worker
+ * that crashes is reported, its links go down, and the rest of the network keeps running.
+ * `stop()` — and process exit, SIGINT/SIGTERM, or an error during `start()` — leaves no worker,
+ * timer or handle behind.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import {
+  auditLink,
+  createLink,
+  detachLinkEnd,
+  type LinkAudit,
+  type LinkDescriptors,
+  readLinkStats,
+  setLinkImpairments,
+  setLinkUp,
+} from '@vnet/link';
+import { topoFromString } from './builtins.js';
+import { TopologyError } from './errors.js';
+import { impairmentsOf } from './impairments.js';
+import { findSwitchLoop, type Plan, type PlannedHost, type PlannedNode, planNetwork } from './plan.js';
+import type { NodeInfo, PingResult, WorkerInit } from './runtime/protocol.js';
+import { RpcClient } from './runtime/rpc.js';
+import type { LinkOptions, TopoSpec } from './spec.js';
+import { type HostOptions, type LinkParams, type SwitchOptions, Topo, topoFromSpec } from './topo.js';
+
+export type Placement = 'auto' | 'thread' | 'pool';
+
+/** Up to this many nodes, `auto` gives each node its own worker; beyond, a pool of one per core. */
+export const THREAD_PLACEMENT_LIMIT = 32;
+
+export interface NetworkOptions {
+  /** A Topo, its spec, or a built-in by Mininet's syntax (`tree,depth=2,fanout=3`). */
+  topo?: Topo | TopoSpec | string;
+  ipBase?: string;
+  /** MACs from host numbers (Mininet's --mac). */
+  autoSetMacs?: boolean;
+  /** Static ARP entries for every host on every host (Mininet's --arp). */
+  autoStaticArp?: boolean;
+  /** Options for every link that does not set its own (Mininet's --link tc,…). */
+  link?: LinkOptions;
+  placement?: Placement;
+  /** Seeds MACs and impairments, so that a run can be repeated. */
+  seed?: number;
+  /** Called while workers start, for progress bars. */
+  onProgress?: (started: number, total: number) => void;
+  /** Called when a node's worker fails. */
+  onCrash?: (nodes: string[], error: Error) => void;
+}
+
+interface WorkerHandle {
+  worker: Worker;
+  rpc: RpcClient;
+  nodes: string[];
+  alive: boolean;
+}
+
+export interface PingAllResult {
+  sent: number;
+  received: number;
+  /** Percent of pings that got no reply, rounded as Mininet prints it. */
+  dropped: number;
+  /** source → target → round-trip ms, or undefined when lost. */
+  results: Array<{ source: string; target: string; received: boolean; rtt?: number }>;
+}
+
+export interface AuditReport {
+  ok: boolean;
+  links: Array<{ link: string; audit: LinkAudit }>;
+}
+
+export class Network {
+  private readonly topo: Topo;
+  private readonly options: NetworkOptions;
+  private plan: Plan | undefined;
+  private descriptors: LinkDescriptors[] = [];
+  private workers: WorkerHandle[] = [];
+  private readonly workerOf = new Map<string, WorkerHandle>();
+  private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
+  private readonly crashed = new Set<string>();
+  private readonly exitHooks: Array<() => void> = [];
+
+  constructor(options: NetworkOptions = {}) {
+    this.options = options;
+    const t = options.topo;
+    this.topo = t === undefined ? new Topo() : typeof t === 'string' ? topoFromString(t) : t instanceof Topo ? t : topoFromSpec(t);
+  }
+
+  addHost(name: string, options?: HostOptions): string {
+    this.mustBe('new', 'add a host');
+    return this.topo.addHost(name, options);
+  }
+
+  addSwitch(name: string, options?: SwitchOptions): string {
+    this.mustBe('new', 'add a switch');
+    return this.topo.addSwitch(name, options);
+  }
+
+  addLink(a: string, b: string, params?: LinkParams): void {
+    this.mustBe('new', 'add a link');
+    this.topo.addLink(a, b, params);
+  }
+
+  get hosts(): string[] {
+    return this.topo.hosts();
+  }
+
+  get switches(): string[] {
+    return this.topo.switches();
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  /** The plan the network runs: every node's interfaces, addresses and links. */
+  get layout(): Plan {
+    return this.plan ?? planNetwork(this.topo.toSpec(), this.planOptions());
+  }
+
+  async start(): Promise<void> {
+    if (this.state === 'running' || this.state === 'starting') return;
+    if (this.state === 'stopped') throw new TopologyError('bad-state', 'this network was stopped; build a new Network to start again');
+    this.state = 'starting';
+    try {
+      const plan = planNetwork(this.topo.toSpec(), this.planOptions());
+      const loop = findSwitchLoop(plan);
+      if (loop.length > 0) {
+        throw new TopologyError(
+          'loop',
+          `the topology has a loop (through ${loop.join(' and ')}); vnet's switches do not run spanning tree yet, so broadcasts would circle forever: use a loop-free topology`,
+        );
+      }
+      this.plan = plan;
+      this.descriptors = plan.links.map((l, i) =>
+        createLink({ a: l.intfA, b: l.intfB, ...impairmentsOf(l.options, (this.options.seed ?? 1) + i) }),
+      );
+      this.installExitHooks();
+      await this.spawnWorkers(plan);
+      this.state = 'running';
+    } catch (e) {
+      await this.teardown();
+      this.state = 'stopped';
+      throw e;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    await this.teardown();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /** A node's handle: `await net.get('h1').cmd('ping -c 1 10.0.0.2')`. */
+  get(name: string): NodeHandle {
+    const node = this.layout.nodes.find((n) => n.name === name);
+    if (!node) throw new TopologyError('unknown-node', `there is no node ${name}; nodes are ${this.nodeNames().join(' ')}`);
+    return new NodeHandle(this, node);
+  }
+
+  nodeNames(): string[] {
+    return [...this.topo.switches(), ...this.topo.hosts()];
+  }
+
+  /** Runs a shell command line on a node and returns its output. */
+  async cmd(node: string, line: string): Promise<string> {
+    return this.rpcFor(node).call<string>('cmd', { node, line });
+  }
+
+  /** Information about a node's interfaces, straight from its worker. */
+  async info(node: string): Promise<NodeInfo> {
+    return this.rpcFor(node).call<NodeInfo>('info', { node });
+  }
+
+  /** Pings between every pair of the given hosts (all by default), one ping each, in parallel. */
+  async pingAll(timeout = 1, hosts = this.hosts): Promise<PingAllResult> {
+    this.mustBe('running', 'ping');
+    const addr = new Map(hosts.map((h) => [h, hostIp(this.hostPlan(h))]));
+    const results = await Promise.all(
+      hosts.map(async (source) => {
+        const targets = hosts.filter((h) => h !== source);
+        const res = await this.rpcFor(source)
+          .call<PingResult[]>('pingMany', { node: source, targets: targets.map((t) => addr.get(t)!), timeout })
+          .catch((): PingResult[] => targets.map((t) => ({ target: addr.get(t)!, received: false })));
+        return res.map((r, i) => ({ source, target: targets[i], received: r.received, rtt: r.rtt }));
+      }),
+    );
+    const flat = results.flat();
+    const received = flat.filter((r) => r.received).length;
+    const sent = flat.length;
+    return { sent, received, dropped: sent === 0 ? 0 : Math.round((100 * (sent - received)) / sent), results: flat };
+  }
+
+  /** Mininet's `ping([h1, h2])`. */
+  ping(hosts: string[] = this.hosts.slice(0, 2), timeout = 1): Promise<PingAllResult> {
+    return this.pingAll(timeout, hosts);
+  }
+
+  /** The links between two nodes (usually one). */
+  linksBetween(a: string, b: string): LinkHandle[] {
+    const plan = this.layout;
+    const out: LinkHandle[] = [];
+    plan.links.forEach((l, i) => {
+      if ((l.a === a && l.b === b) || (l.a === b && l.b === a)) out.push(new LinkHandle(this, i));
+    });
+    if (out.length === 0) throw new TopologyError('unknown-link', `there is no link between ${a} and ${b}`);
+    return out;
+  }
+
+  links(): LinkHandle[] {
+    return this.layout.links.map((_, i) => new LinkHandle(this, i));
+  }
+
+  /** Mininet's configLinkStatus: both ends of every link between a and b go up or down. */
+  configLinkStatus(a: string, b: string, status: 'up' | 'down'): void {
+    this.mustBe('running', 'change a link');
+    if (status !== 'up' && status !== 'down') throw new TopologyError('bad-option', `link status is up or down, not ${status}`);
+    for (const l of this.linksBetween(a, b)) l.setUp(status === 'up');
+  }
+
+  /**
+   * Proves that no frame vanished: on every link, in each direction, frames offered plus
+   * duplicates equal frames delivered plus frames dropped (by named reason) plus frames
+   * still in flight.
+   */
+  audit(): AuditReport {
+    const plan = this.layout;
+    const links = this.descriptors.map((d, i) => ({ link: `${plan.links[i].intfA}<->${plan.links[i].intfB}`, audit: auditLink(d) }));
+    return { ok: links.every((l) => l.audit.balanced), links };
+  }
+
+  /** @internal */
+  descriptor(index: number): LinkDescriptors {
+    const d = this.descriptors[index];
+    if (!d) throw new TopologyError('bad-state', 'the network is not running');
+    return d;
+  }
+
+  /** @internal */
+  reconfigureLink(index: number, options: LinkOptions): void {
+    this.mustBe('running', 'configure a link');
+    const l = this.layout.links[index];
+    l.options = { ...l.options, ...options };
+    // Impairments live in the link's shared memory: the sending ends pick them up at once.
+    setLinkImpairments(this.descriptor(index), impairmentsOf(options, (this.options.seed ?? 1) + index));
+  }
+
+  private hostPlan(name: string): PlannedHost {
+    const n = this.layout.nodes.find((x) => x.name === name);
+    if (!n || n.kind !== 'host') throw new TopologyError('unknown-node', `${name} is not a host`);
+    return n;
+  }
+
+  private planOptions() {
+    return { ipBase: this.options.ipBase, autoSetMacs: this.options.autoSetMacs, linkDefaults: this.options.link, seed: this.options.seed };
+  }
+
+  private mustBe(state: Network['state'], what: string): void {
+    if (this.state !== state) {
+      const why = { new: 'has not been started', starting: 'is starting', running: 'is running', stopped: 'was stopped' }[this.state];
+      throw new TopologyError('bad-state', `cannot ${what}: the network ${why}`);
+    }
+  }
+
+  /** @internal */
+  rpcFor(node: string): RpcClient {
+    if (this.crashed.has(node)) throw new TopologyError('node-crashed', `${node} has crashed; its links are down`);
+    const w = this.workerOf.get(node);
+    if (!w) {
+      if (!this.layout.nodes.some((n) => n.name === node)) throw new TopologyError('unknown-node', `there is no node ${node}`);
+      throw new TopologyError('bad-state', `cannot reach ${node}: the network is not running`);
+    }
+    return w.rpc;
+  }
+
+  private placement(count: number): 'thread' | 'pool' {
+    const p = this.options.placement ?? 'auto';
+    if (p === 'thread' || p === 'pool') return p;
+    return count <= THREAD_PLACEMENT_LIMIT ? 'thread' : 'pool';
+  }
+
+  private async spawnWorkers(plan: Plan): Promise<void> {
+    const groups: PlannedNode[][] = [];
+    if (this.placement(plan.nodes.length) === 'thread') {
+      for (const n of plan.nodes) groups.push([n]);
+    } else {
+      const k = Math.max(1, Math.min(availableParallelism(), plan.nodes.length));
+      for (let i = 0; i < k; i++) groups.push([]);
+      // Neighbours together: a switch and its hosts land in one worker, so most links stay local.
+      plan.nodes.forEach((n, i) => groups[Math.floor((i * k) / plan.nodes.length)].push(n));
+    }
+    const staticArp = this.options.autoStaticArp
+      ? plan.nodes.filter((n): n is PlannedHost => n.kind === 'host').map((h) => ({ ip: hostIp(h), mac: h.mac }))
+      : undefined;
+    let started = 0;
+    this.options.onProgress?.(0, groups.length);
+    await Promise.all(
+      groups.map(async (nodes) => {
+        const worker = spawnWorker();
+        const handle: WorkerHandle = { worker, rpc: new RpcClient(worker), nodes: nodes.map((n) => n.name), alive: true };
+        this.workers.push(handle);
+        for (const n of nodes) this.workerOf.set(n.name, handle);
+        worker.on('error', (e) => this.onWorkerFailure(handle, e));
+        worker.on('exit', (code) => {
+          if (handle.alive && this.state !== 'stopped') this.onWorkerFailure(handle, new Error(`worker exited with code ${code}`));
+        });
+        const init: WorkerInit = {
+          nodes,
+          linkEnds: nodes.flatMap((n) =>
+            n.intfs.map((i) => ({ link: i.link, side: i.side, descriptor: this.descriptors[i.link][i.side] })),
+          ),
+          staticArp,
+          seed: this.options.seed ?? 1,
+        };
+        await handle.rpc.call('init', init);
+        this.options.onProgress?.(++started, groups.length);
+      }),
+    );
+  }
+
+  private onWorkerFailure(handle: WorkerHandle, error: Error): void {
+    if (!handle.alive) return;
+    handle.alive = false;
+    handle.rpc.fail(new TopologyError('node-crashed', `${handle.nodes.join(', ')} crashed: ${error.message}`));
+    for (const n of handle.nodes) this.crashed.add(n);
+    // The crashed nodes' links go down, so their neighbours see carrier loss, not a black hole.
+    const plan = this.plan;
+    if (plan) {
+      for (const n of plan.nodes) {
+        if (!handle.nodes.includes(n.name)) continue;
+        for (const intf of n.intfs) detachLinkEnd(this.descriptors[intf.link][intf.side]);
+      }
+    }
+    this.options.onCrash?.(handle.nodes, error);
+  }
+
+  private async teardown(): Promise<void> {
+    const workers = this.workers;
+    this.workers = [];
+    this.workerOf.clear();
+    for (const w of workers) {
+      w.alive = false;
+      w.rpc.fail(new TopologyError('bad-state', 'the network was stopped'));
+    }
+    await Promise.all(workers.map((w) => w.worker.terminate().catch(() => undefined)));
+    for (const hook of this.exitHooks.splice(0)) hook();
+  }
+
+  /** Workers die with the process anyway; the hooks make Ctrl-C and kill stop the network first. */
+  private installExitHooks(): void {
+    const onSignal = (signal: NodeJS.Signals) => {
+      void this.stop().then(() => {
+        process.kill(process.pid, signal);
+      });
+    };
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      if (process.listenerCount(signal) > 0) continue;
+      const handler = () => onSignal(signal);
+      process.once(signal, handler);
+      this.exitHooks.push(() => process.off(signal, handler));
+    }
+  }
+}
+
+export class NodeHandle {
+  constructor(
+    private readonly net: Network,
+    readonly plan: PlannedNode,
+  ) {}
+
+  get name(): string {
+    return this.plan.name;
+  }
+
+  get kind(): 'host' | 'switch' {
+    return this.plan.kind;
+  }
+
+  /** The address of a host's first interface (`10.0.0.1`). */
+  get ip(): string | undefined {
+    return this.plan.kind === 'host' ? hostIp(this.plan) : undefined;
+  }
+
+  get mac(): string | undefined {
+    return this.plan.kind === 'host' ? this.plan.mac : undefined;
+  }
+
+  get intfNames(): string[] {
+    return this.plan.intfs.map((i) => i.name);
+  }
+
+  /** Runs a command line on the node, as Mininet's `node.cmd()`, and returns its output. */
+  cmd(line: string): Promise<string> {
+    return this.net.cmd(this.plan.name, line);
+  }
+}
+
+export class LinkHandle {
+  constructor(
+    private readonly net: Network,
+    readonly index: number,
+  ) {}
+
+  get spec() {
+    return this.net.layout.links[this.index];
+  }
+
+  setUp(up: boolean): void {
+    setLinkUp(this.net.descriptor(this.index), up);
+  }
+
+  /** Changes impairments at run time: `link.configure({ delay: '10ms', loss: 1 })`. */
+  configure(options: LinkOptions): void {
+    this.net.reconfigureLink(this.index, options);
+  }
+
+  stats() {
+    return readLinkStats(this.net.descriptor(this.index));
+  }
+}
+
+function hostIp(h: PlannedHost): string {
+  return h.ip.split('/')[0];
+}
+
+function spawnWorker(): Worker {
+  // From the TypeScript sources (tests, development) the worker starts through tsx; the
+  // published package runs the compiled worker.
+  if (import.meta.url.endsWith('.ts')) {
+    return new Worker(new URL('./runtime/dev-worker.mjs', import.meta.url), { execArgv: ['--conditions=development'] });
+  }
+  return new Worker(new URL('./runtime/worker.js', import.meta.url));
+}

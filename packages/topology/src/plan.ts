@@ -1,0 +1,142 @@
+/**
+ * From a topology to a plan every worker can build its nodes from: interface names and port
+ * numbers, addresses and MACs, resolved once on the main thread, as Mininet does when it
+ * builds a network (hosts numbered in natural order from the IP base, `h1-eth0`, `s1-eth1`).
+ */
+import { formatIpv4, formatMac, parseIpv4Cidr } from '@vnet/frame';
+import { TopologyError } from './errors.js';
+import type { LinkOptions, TopoSpec } from './spec.js';
+import { naturalSort } from './topo.js';
+
+export interface PlannedInterface {
+  name: string;
+  /** N in `node-ethN`: the switch port number, or the host's interface index. */
+  port: number;
+  /** Index into `Plan.links`, and which end of it this interface is. */
+  link: number;
+  side: 'a' | 'b';
+}
+
+export interface PlannedHost {
+  kind: 'host';
+  name: string;
+  /** Of the first interface, `10.0.0.1/8`. */
+  ip: string;
+  mac: string;
+  defaultRoute?: string;
+  intfs: PlannedInterface[];
+}
+
+export interface PlannedSwitch {
+  kind: 'switch';
+  name: string;
+  agingTime?: number;
+  intfs: PlannedInterface[];
+}
+
+export type PlannedNode = PlannedHost | PlannedSwitch;
+
+export interface PlannedLink {
+  a: string;
+  b: string;
+  intfA: string;
+  intfB: string;
+  options: LinkOptions;
+}
+
+export interface Plan {
+  nodes: PlannedNode[];
+  links: PlannedLink[];
+}
+
+export interface PlanOptions {
+  /** Where host addresses come from (Mininet's --ipbase), default 10.0.0.0/8. */
+  ipBase?: string;
+  /** MACs from host numbers (00:00:00:00:00:01 for h1), Mininet's --mac. */
+  autoSetMacs?: boolean;
+  /** Options every link gets unless it sets its own (Mininet's --link tc,…). */
+  linkDefaults?: LinkOptions;
+  /** Seeds the random MACs, so that a run can be repeated. */
+  seed?: number;
+}
+
+export function planNetwork(spec: TopoSpec, options: PlanOptions = {}): Plan {
+  const base = parseIpv4Cidr(options.ipBase ?? '10.0.0.0/8');
+  const byName = new Map(spec.nodes.map((n) => [n.name, n]));
+  const intfs = new Map<string, PlannedInterface[]>(spec.nodes.map((n) => [n.name, []]));
+  const used = new Map<string, Set<number>>(spec.nodes.map((n) => [n.name, new Set()]));
+
+  const links: PlannedLink[] = spec.links.map((l, index) => {
+    const ends = (['a', 'b'] as const).map((side) => {
+      const node = side === 'a' ? l.a : l.b;
+      const n = byName.get(node);
+      if (!n) throw new TopologyError('unknown-node', `a link names ${node}, which is not a node of the topology`);
+      const taken = used.get(node)!;
+      let port = side === 'a' ? l.portA : l.portB;
+      if (port === undefined) {
+        port = n.kind === 'switch' ? 1 : 0;
+        while (taken.has(port)) port++;
+      } else if (taken.has(port)) {
+        throw new TopologyError('bad-option', `${node} has two links on port ${port}`);
+      }
+      taken.add(port);
+      const name = (side === 'a' ? l.intfA : l.intfB) ?? `${node}-eth${port}`;
+      intfs.get(node)!.push({ name, port, link: index, side });
+      return name;
+    });
+    return { a: l.a, b: l.b, intfA: ends[0], intfB: ends[1], options: { ...options.linkDefaults, ...l.options } };
+  });
+
+  let rng = (options.seed ?? 1) >>> 0 || 1;
+  const randomMac = (): string => {
+    // Locally administered unicast, as Linux picks for veths: a random 46-bit address.
+    const words = [0, 0, 0].map(() => {
+      rng ^= rng << 13;
+      rng ^= rng >>> 17;
+      rng ^= rng << 5;
+      return (rng >>> 0) & 0xffff;
+    });
+    return formatMac(((words[0] & 0xfeff) | 0x0200) * 2 ** 32 + words[1] * 2 ** 16 + words[2]);
+  };
+
+  const hostOrder = naturalSort(spec.nodes.filter((n) => n.kind === 'host').map((n) => n.name));
+  const hostNumber = new Map(hostOrder.map((h, i) => [h, i + 1]));
+  const nodes: PlannedNode[] = spec.nodes.map((n) => {
+    const planned = intfs.get(n.name)!.sort((x, y) => x.port - y.port);
+    if (n.kind === 'switch') {
+      const s: PlannedSwitch = { kind: 'switch', name: n.name, intfs: planned };
+      if (n.agingTime !== undefined) s.agingTime = n.agingTime;
+      return s;
+    }
+    const num = hostNumber.get(n.name)!;
+    const ip = n.ip ?? `${formatIpv4(base.host(num))}/${base.length}`;
+    const mac = n.mac ?? (options.autoSetMacs ? formatMac(num) : randomMac());
+    const h: PlannedHost = { kind: 'host', name: n.name, ip: ip.includes('/') ? ip : `${ip}/${base.length}`, mac, intfs: planned };
+    if (n.defaultRoute !== undefined) h.defaultRoute = n.defaultRoute;
+    return h;
+  });
+  return { nodes, links };
+}
+
+/**
+ * The loops among switches, as node names; empty for a loop-free topology. Without a spanning
+ * tree a loop floods every broadcast forever, so a network with one refuses to start.
+ */
+export function findSwitchLoop(plan: Plan): string[] {
+  const switches = new Set(plan.nodes.filter((n) => n.kind === 'switch').map((n) => n.name));
+  const parent = new Map<string, string>([...switches].map((s) => [s, s]));
+  const find = (x: string): string => {
+    let r = x;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(x, r);
+    return r;
+  };
+  for (const l of plan.links) {
+    if (!switches.has(l.a) || !switches.has(l.b)) continue;
+    const ra = find(l.a);
+    const rb = find(l.b);
+    if (ra === rb) return [l.a, l.b];
+    parent.set(ra, rb);
+  }
+  return [];
+}

@@ -1,0 +1,162 @@
+/**
+ * A host: one TCP/IP stack over the node's link ends, and a shell of built-in commands
+ * (ping, ip, ifconfig, arp, route, hostname), as a Mininet host is a kernel with a shell.
+ */
+import { formatIpv4, parseIpv4 } from '@vnet/frame';
+import type { LinkEnd } from '@vnet/link';
+import { Stack } from '@vnet/netstack';
+import { TopologyError } from '../errors.js';
+import type { PlannedHost } from '../plan.js';
+import { splitWords } from '../tools/args.js';
+import { ip } from '../tools/ip.js';
+import { arp, ifconfig, route } from '../tools/net-tools.js';
+import { type PingHost, ping } from '../tools/ping.js';
+import type { Poller } from './poller.js';
+import type { NodeInfo, PingResult } from './protocol.js';
+
+const TOOLS = 'ping, ip (addr, link, route, neigh), ifconfig, arp, route, hostname, help';
+
+export class HostNode implements PingHost {
+  readonly stack: Stack;
+  private echoId = 0;
+
+  constructor(
+    readonly plan: PlannedHost,
+    ends: Map<string, LinkEnd>,
+    private readonly poller: Poller,
+    random: () => number,
+  ) {
+    this.stack = new Stack({ hostname: plan.name, random });
+    plan.intfs.forEach((intf, index) => {
+      const port = ends.get(intf.name);
+      if (!port) throw new TopologyError('bad-state', `${plan.name}: no link end for ${intf.name}`);
+      this.stack.addInterface({ name: intf.name, port, mac: index === 0 ? plan.mac : deriveMac(plan.mac, index) });
+      // The stack learns the time when frames arrive, so that round trips are measured then.
+      const receive = port.onFrame;
+      port.onFrame = (bytes, offset, length) => {
+        this.stack.poll(poller.now());
+        receive(bytes, offset, length);
+        poller.replan();
+      };
+    });
+    const first = plan.intfs[0];
+    if (first) this.stack.addAddress(first.name, plan.ip);
+    if (plan.defaultRoute) this.stack.routes.add({ dst: '0.0.0.0/0', via: plan.defaultRoute });
+    else if (first) this.stack.routes.add({ dst: '0.0.0.0/0', dev: first.name });
+    poller.add(this.stack);
+  }
+
+  now(): number {
+    return this.poller.now();
+  }
+
+  kick(): void {
+    this.poller.pollNow();
+  }
+
+  nextEchoId(): number {
+    this.echoId = (this.echoId % 0xffff) + 1;
+    return this.echoId;
+  }
+
+  addStaticArp(entries: Array<{ ip: string; mac: string }>): void {
+    const own = this.plan.ip.split('/')[0];
+    for (const e of entries) if (e.ip !== own) this.stack.arp.add(e.ip, e.mac, { permanent: true });
+  }
+
+  info(): NodeInfo {
+    return {
+      name: this.plan.name,
+      kind: 'host',
+      intfs: this.stack
+        .interfaces()
+        .filter((i) => !i.loopback)
+        .map((i) => ({ name: i.name, mac: i.mac, ip: i.addresses[0]?.address, up: i.running })),
+    };
+  }
+
+  /** Runs a command line; the output of a failing command ends with its complaint. */
+  async run(line: string): Promise<string> {
+    let out = '';
+    const write = (t: string) => {
+      out += t;
+    };
+    const [tool, ...args] = splitWords(line);
+    try {
+      this.kick();
+      switch (tool) {
+        case undefined:
+          break;
+        case 'ping':
+          await ping(this, args, write);
+          break;
+        case 'ip':
+          write(ip(this.stack, args));
+          break;
+        case 'ifconfig':
+          write(ifconfig(this.stack, args));
+          break;
+        case 'arp':
+          write(arp(this.stack, args));
+          break;
+        case 'route':
+          write(route(this.stack, args));
+          break;
+        case 'hostname':
+          write(`${this.plan.name}\n`);
+          break;
+        case 'help':
+          write(`Commands on a host: ${TOOLS}.\n`);
+          break;
+        default:
+          throw new TopologyError('unknown-command', `${tool}: command not found; a vnet host knows ${TOOLS}`);
+      }
+    } catch (e) {
+      write(`${(e as Error).message}\n`);
+    } finally {
+      this.poller.replan();
+    }
+    return out;
+  }
+
+  /** One ping to each target at once, for pingall: who answered within `timeout` seconds. */
+  async pingMany(targets: string[], timeout: number): Promise<PingResult[]> {
+    const id = this.nextEchoId();
+    const results: PingResult[] = targets.map((target) => ({ target, received: false }));
+    const bySeq = new Map(targets.map((t, i) => [i + 1, i]));
+    let pending = targets.length;
+    let done: () => void = () => {};
+    const finished = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const sub = this.stack.onEcho(id, (e) => {
+      const i = bySeq.get(e.seq);
+      if (i === undefined || e.kind !== 'reply' || results[i].received || formatIpv4(e.from) !== targets[i]) return;
+      results[i].received = true;
+      results[i].rtt = e.rtt;
+      if (--pending === 0) done();
+    });
+    const timer = setTimeout(done, timeout * 1000);
+    try {
+      this.kick();
+      targets.forEach((t, i) => this.stack.ping(parseIpv4(t), { id, seq: i + 1 }));
+      this.poller.replan();
+      if (pending > 0) await finished;
+    } finally {
+      clearTimeout(timer);
+      sub.close();
+    }
+    return results;
+  }
+
+  close(): void {
+    this.stack.close();
+  }
+}
+
+/** A second interface's MAC: the first one with its last byte advanced. */
+function deriveMac(mac: string, index: number): string {
+  const parts = mac.split(':');
+  parts[5] = ((Number.parseInt(parts[5], 16) + index) & 0xff).toString(16).padStart(2, '0');
+  return parts.join(':');
+}

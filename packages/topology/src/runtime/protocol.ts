@@ -1,0 +1,38 @@
+/** What the main thread and node workers say to each other (besides frames, which use rings). */
+import type { LinkEndDescriptor } from '@vnet/link';
+import type { PlannedNode } from '../plan.js';
+
+/** Everything a worker needs to build its nodes. */
+export interface WorkerInit {
+  nodes: PlannedNode[];
+  /** The link ends of this worker's nodes, by link index and side. */
+  linkEnds: Array<{ link: number; side: 'a' | 'b'; descriptor: LinkEndDescriptor }>;
+  /** Static ARP entries for every host (Mininet's --arp). */
+  staticArp?: Array<{ ip: string; mac: string }>;
+  seed: number;
+}
+
+export interface CmdParams {
+  node: string;
+  line: string;
+}
+
+export interface PingManyParams {
+  node: string;
+  targets: string[];
+  /** Seconds to wait for each reply. */
+  timeout: number;
+}
+
+export interface PingResult {
+  target: string;
+  received: boolean;
+  /** Round-trip time in ms when received. */
+  rtt?: number;
+}
+
+export interface NodeInfo {
+  name: string;
+  kind: 'host' | 'switch';
+  intfs: Array<{ name: string; mac?: string; ip?: string; up: boolean }>;
+}

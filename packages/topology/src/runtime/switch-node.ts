@@ -1,0 +1,56 @@
+/** A switch: the learning switch of @vnet/vswitch over the node's link ends. */
+
+import { formatMac } from '@vnet/frame';
+import type { LinkEnd } from '@vnet/link';
+import { LearningSwitch } from '@vnet/vswitch';
+import { TopologyError } from '../errors.js';
+import type { PlannedSwitch } from '../plan.js';
+import type { Poller } from './poller.js';
+import type { NodeInfo } from './protocol.js';
+
+export class SwitchNode {
+  readonly sw: LearningSwitch;
+
+  constructor(
+    readonly plan: PlannedSwitch,
+    ends: Map<string, LinkEnd>,
+    poller: Poller,
+  ) {
+    this.sw = new LearningSwitch({ name: plan.name, agingTime: plan.agingTime });
+    for (const intf of plan.intfs) {
+      const port = ends.get(intf.name);
+      if (!port) throw new TopologyError('bad-state', `${plan.name}: no link end for ${intf.name}`);
+      this.sw.addPort(port, intf.port);
+    }
+    poller.add(this.sw);
+  }
+
+  info(): NodeInfo {
+    return { name: this.plan.name, kind: 'switch', intfs: this.plan.intfs.map((i) => ({ name: i.name, up: true })) };
+  }
+
+  /** Commands a switch answers: its MAC table and counters (more come with the full vSwitch). */
+  async run(line: string): Promise<string> {
+    const [cmd] = line.trim().split(/\s+/);
+    if (cmd === 'fdb') {
+      const rows = this.sw
+        .fdb()
+        .map((e) => ` ${String(e.port).padStart(4)}  ${String(e.vlan).padStart(4)}  ${formatMac(e.mac)}  ${String(e.age).padStart(4)}`);
+      return ` port  VLAN  MAC                Age\n${rows.join('\n')}${rows.length ? '\n' : ''}`;
+    }
+    if (cmd === 'stats') {
+      return this.plan.intfs
+        .map((i) => {
+          const c = this.sw.portCounters(i.port)!;
+          const drops = Object.entries(c.drops)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ');
+          return `  port ${i.port} (${i.name}): rx pkts=${c.rxFrames} bytes=${c.rxBytes}, tx pkts=${c.txFrames} bytes=${c.txBytes}, flooded=${c.flooded}${drops ? `, drops ${drops}` : ''}\n`;
+        })
+        .join('');
+    }
+    return `${cmd ?? ''}: a switch answers fdb and stats\n`;
+  }
+
+  close(): void {}
+}

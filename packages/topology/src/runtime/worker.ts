@@ -1,0 +1,54 @@
+/**
+ * A node worker: builds the nodes the main thread placed here, opens their link ends, and
+ * serves the main thread's RPC (commands, pings, information). Frames arrive and leave through
+ * the link ends' shared rings; this thread's event loop runs the nodes' timers.
+ */
+import { parentPort } from 'node:worker_threads';
+import { type LinkEnd, openLinkEnd, Rng } from '@vnet/link';
+import { HostNode } from './host-node.js';
+import { Poller } from './poller.js';
+import type { CmdParams, PingManyParams, WorkerInit } from './protocol.js';
+import { serveRpc } from './rpc.js';
+import { SwitchNode } from './switch-node.js';
+
+if (!parentPort) throw new Error('the node runtime runs in a worker thread');
+
+const poller = new Poller();
+const nodes = new Map<string, HostNode | SwitchNode>();
+const ends: LinkEnd[] = [];
+
+function node(name: string): HostNode | SwitchNode {
+  const n = nodes.get(name);
+  if (!n) throw new Error(`no node ${name} in this worker`);
+  return n;
+}
+
+serveRpc(parentPort, {
+  init(init: WorkerInit) {
+    const byName = new Map<string, LinkEnd>();
+    for (const { descriptor } of init.linkEnds) {
+      const end = openLinkEnd(descriptor);
+      ends.push(end);
+      byName.set(descriptor.name, end);
+    }
+    const rng = new Rng(init.seed);
+    for (const plan of init.nodes) {
+      if (plan.kind === 'host') {
+        const h = new HostNode(plan, byName, poller, () => rng.uniform());
+        if (init.staticArp) h.addStaticArp(init.staticArp);
+        nodes.set(plan.name, h);
+      } else {
+        nodes.set(plan.name, new SwitchNode(plan, byName, poller));
+      }
+    }
+    poller.pollNow();
+    return true;
+  },
+  cmd: ({ node: name, line }: CmdParams) => node(name).run(line),
+  info: ({ node: name }: { node: string }) => node(name).info(),
+  pingMany: ({ node: name, targets, timeout }: PingManyParams) => {
+    const n = node(name);
+    if (!(n instanceof HostNode)) throw new Error(`${name} is a switch; only hosts ping`);
+    return n.pingMany(targets, timeout);
+  },
+});

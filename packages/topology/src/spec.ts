@@ -1,0 +1,69 @@
+/**
+ * A topology as plain, serialisable data: what the DSL builds, what is posted to workers,
+ * saved by the playground and exported as a script. Names follow Mininet: hosts h1…, switches
+ * s1…, interfaces `h1-eth0`, `s1-eth1`.
+ */
+
+export interface HostSpec {
+  kind: 'host';
+  name: string;
+  /** `10.0.0.1/8`; assigned from the network's IP base when left out. */
+  ip?: string;
+  /** `00:00:00:00:00:01`; random (locally administered) when left out, unless --mac. */
+  mac?: string;
+  /** The gateway of the default route. */
+  defaultRoute?: string;
+}
+
+export interface SwitchSpec {
+  kind: 'switch';
+  name: string;
+  /** Seconds a learned MAC is kept. */
+  agingTime?: number;
+  /** Spanning tree on (needed for topologies with loops); comes with the vswitch issue. */
+  stp?: boolean;
+}
+
+export type NodeSpec = HostSpec | SwitchSpec;
+
+/** Impairments of a link, in Mininet's units where Mininet has the option (TCLink). */
+export interface LinkOptions {
+  /** Bandwidth in Mbit/s, as Mininet's `bw` (fractions allowed: 0.001 is 1 kbit/s). */
+  bw?: number;
+  /** One-way delay: `'5ms'`, `'250us'`, `'1s'` or milliseconds as a number. */
+  delay?: string | number;
+  jitter?: string | number;
+  /** Jitter distribution (netem's default is uniform). */
+  jitterDistribution?: 'uniform' | 'normal';
+  /** Loss in percent. */
+  loss?: number;
+  /** Correlation of successive losses, in percent. */
+  lossCorrelation?: number;
+  /** Percent of frames with one bit flipped. */
+  corrupt?: number;
+  /** Percent of frames sent twice. */
+  duplicate?: number;
+  /** Percent of frames held back and sent after the next one. */
+  reorder?: number;
+  /** Frames that may wait for the bandwidth limit before tail drop (Mininet's max_queue_size). */
+  maxQueueSize?: number;
+  /** Bytes that may wait, as an alternative limit. */
+  maxQueueBytes?: number;
+}
+
+export interface LinkSpec {
+  a: string;
+  b: string;
+  /** Interface names; `a-ethN` by default. */
+  intfA?: string;
+  intfB?: string;
+  /** Port numbers: N in `a-ethN`. */
+  portA?: number;
+  portB?: number;
+  options?: LinkOptions;
+}
+
+export interface TopoSpec {
+  nodes: NodeSpec[];
+  links: LinkSpec[];
+}

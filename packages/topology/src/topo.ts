@@ -1,0 +1,107 @@
+import { TopologyError } from './errors.js';
+import type { HostSpec, LinkOptions, LinkSpec, NodeSpec, SwitchSpec, TopoSpec } from './spec.js';
+
+export type HostOptions = Omit<HostSpec, 'kind' | 'name'>;
+export type SwitchOptions = Omit<SwitchSpec, 'kind' | 'name'>;
+export type LinkParams = LinkOptions & Pick<LinkSpec, 'intfA' | 'intfB' | 'portA' | 'portB'>;
+
+const NAME = /^[a-zA-Z][a-zA-Z0-9_.]{0,31}$/;
+
+/**
+ * A topology under construction, Mininet's `Topo`: subclass it and override `build`, which the
+ * constructor calls with its arguments, or call the add methods on an instance.
+ *
+ * ```ts
+ * class Pair extends Topo {
+ *   override build() {
+ *     const s1 = this.addSwitch('s1');
+ *     this.addLink(this.addHost('h1'), s1, { bw: 10, delay: '5ms' });
+ *     this.addLink(this.addHost('h2'), s1);
+ *   }
+ * }
+ * ```
+ */
+export class Topo {
+  private readonly nodes = new Map<string, NodeSpec>();
+  private readonly linkList: LinkSpec[] = [];
+
+  constructor(...args: unknown[]) {
+    this.build(...args);
+  }
+
+  build(..._args: unknown[]): void {}
+
+  addHost(name: string, options: HostOptions = {}): string {
+    return this.addNode({ ...options, kind: 'host', name });
+  }
+
+  addSwitch(name: string, options: SwitchOptions = {}): string {
+    return this.addNode({ ...options, kind: 'switch', name });
+  }
+
+  addLink(a: string, b: string, params: LinkParams = {}): void {
+    for (const n of [a, b]) {
+      if (!this.nodes.has(n)) throw new TopologyError('unknown-node', `cannot link ${a} and ${b}: there is no node ${n}; add it first`);
+    }
+    if (a === b) throw new TopologyError('bad-option', `cannot link ${a} to itself`);
+    const { intfA, intfB, portA, portB, ...options } = params;
+    const link: LinkSpec = { a, b };
+    if (intfA !== undefined) link.intfA = intfA;
+    if (intfB !== undefined) link.intfB = intfB;
+    if (portA !== undefined) link.portA = portA;
+    if (portB !== undefined) link.portB = portB;
+    if (Object.keys(options).length > 0) link.options = options;
+    this.linkList.push(link);
+  }
+
+  /** Host names in natural order (h2 before h10), the order Mininet numbers their addresses in. */
+  hosts(): string[] {
+    return naturalSort([...this.nodes.values()].filter((n) => n.kind === 'host').map((n) => n.name));
+  }
+
+  switches(): string[] {
+    return naturalSort([...this.nodes.values()].filter((n) => n.kind === 'switch').map((n) => n.name));
+  }
+
+  /** The topology as plain data. */
+  toSpec(): TopoSpec {
+    return { nodes: [...this.nodes.values()].map((n) => ({ ...n })), links: this.linkList.map((l) => ({ ...l })) };
+  }
+
+  private addNode(node: NodeSpec): string {
+    if (!NAME.test(node.name)) {
+      throw new TopologyError(
+        'bad-option',
+        `"${node.name}" is not a node name: start with a letter, then letters, digits, _ or . (32 at most)`,
+      );
+    }
+    if (this.nodes.has(node.name)) throw new TopologyError('duplicate-name', `there is already a node called ${node.name}`);
+    this.nodes.set(node.name, node);
+    return node.name;
+  }
+}
+
+/** Sorts names so that embedded numbers compare as numbers: h1, h2, h10. */
+export function naturalSort(names: string[]): string[] {
+  const collator = new Intl.Collator('en', { numeric: true });
+  return [...names].sort(collator.compare);
+}
+
+/** A Topo built from a spec (a saved topology, one posted between threads). */
+export function topoFromSpec(spec: TopoSpec): Topo {
+  const t = new Topo();
+  for (const n of spec.nodes) {
+    if (n.kind === 'host') {
+      const { kind: _, name, ...rest } = n;
+      t.addHost(name, rest);
+    } else {
+      const { kind: _, name, ...rest } = n;
+      t.addSwitch(name, rest);
+    }
+  }
+  for (const l of spec.links) {
+    const { a, b, options, ...ports } = l;
+    t.addLink(a, b, { ...options, ...ports });
+  }
+  return t;
+}
