@@ -12,6 +12,11 @@ export interface Bench {
   target?: `${'>=' | '<='} ${number}`;
   /** Measures once and returns the figure in `unit`. */
   run(): number | Promise<number>;
+  /**
+   * Run once first to warm the JIT up, and count garbage collections only in the second run
+   * (default). Off for long one-shot measurements (network start-ups) that warm up inside.
+   */
+  warmup?: boolean;
 }
 
 export interface BenchRow {

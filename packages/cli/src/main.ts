@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { Command, CommanderError, Option } from 'commander';
 import { decodeCommand } from './commands/decode.js';
 import { runScript } from './commands/run.js';
@@ -9,7 +10,7 @@ export interface CliIo {
   out(text: string): void;
   err(text: string): void;
   /** Where the interactive prompt reads from (process.stdin by default). */
-  input?: NodeJS.ReadableStream;
+  input?: Readable;
   /** Whether a person is at a terminal: prompt editing, colours and progress bars. */
   isTTY?: boolean;
 }
@@ -31,6 +32,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .showHelpAfterError('(run vnet --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride()
+    // Options before a command belong to vnet, after it to the command (`vnet decode --json`).
+    .enablePositionalOptions()
     .option('--topo <topo>', 'topology: minimal, single,K, reversed,K, linear,K[,N], tree,depth=D,fanout=F, torus,X,Y', 'minimal')
     .option('--link <link>', 'link options for every link, Mininet style: tc,bw=10,delay=5ms,loss=1')
     .addOption(new Option('--test <test>', 'run a test and exit with its verdict').choices([...TESTS]))
@@ -68,6 +71,13 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       code = await runScript(script, args);
     });
   try {
+    const first = argv[0];
+    if (first !== undefined && !first.startsWith('-') && !program.commands.some((c) => c.name() === first)) {
+      throw new CliError(
+        `unknown command '${first}'; commands are ${program.commands.map((c) => c.name()).join(', ')}, or none to start a network`,
+        2,
+      );
+    }
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {

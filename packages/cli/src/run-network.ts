@@ -3,6 +3,7 @@
  * bar on a terminal for large ones), then runs a `--test` and exits with its verdict, or opens
  * the `vnet>` prompt. The network is stopped however this ends: exit, Ctrl-D, an error.
  */
+import { type Readable, Writable } from 'node:stream';
 import { Network, type NetworkOptions, type Topo, Topo as TopoClass, TopologyError, topoFromString } from '@vnet/topology';
 import { SingleBar } from 'cli-progress';
 import { CliError } from './errors.js';
@@ -52,10 +53,7 @@ async function topoOf(options: NetworkCliOptions): Promise<Topo> {
   return topoFromString(options.topo);
 }
 
-export async function runNetwork(
-  options: NetworkCliOptions,
-  io: CliIo & { input: NodeJS.ReadableStream; isTTY: boolean },
-): Promise<number> {
+export async function runNetwork(options: NetworkCliOptions, io: CliIo & { input: Readable; isTTY: boolean }): Promise<number> {
   if (options.test !== undefined && !(TESTS as readonly string[]).includes(options.test)) {
     throw new CliError(`--test: unknown test "${options.test}"; choose one of: ${TESTS.join(', ')}`, 2);
   }
@@ -112,11 +110,13 @@ export async function runNetwork(
     say(`${info(`Starting ${net.switches.length} switches`)}${net.switches.join(' ')} ...\n`);
     if (options.test !== undefined) return await runTest(net, options.test, quiet, io);
     say(info('Starting CLI:'));
-    await new Shell(net, {
-      input: io.input as never,
-      output: { write: (t: string) => (io.out(t), true) } as never,
-      terminal: io.isTTY,
-    }).run();
+    const output = new Writable({
+      write(chunk, _encoding, done) {
+        io.out(String(chunk));
+        done();
+      },
+    });
+    await new Shell(net, { input: io.input, output, terminal: io.isTTY }).run();
     return 0;
   } finally {
     say(info('Stopping network'));

@@ -136,9 +136,14 @@ export class ImpairmentStore {
   }
 
   read(): ResolvedImpairments {
-    for (;;) {
+    for (let spins = 0; ; spins++) {
       const s = Atomics.load(this.i32, this.seqIndex);
-      if ((s & 1) !== 0) continue; // a writer is at work: it takes nanoseconds
+      if ((s & 1) !== 0) {
+        // A writer is at work: it takes nanoseconds. Still odd after a million tries means
+        // its thread died mid-write; release the lock rather than spin forever.
+        if (spins > 1_000_000) Atomics.compareExchange(this.i32, this.seqIndex, s, (s + 1) | 0);
+        continue;
+      }
       const f = this.f64;
       const b = this.base;
       const r: ResolvedImpairments = {
@@ -163,9 +168,10 @@ export class ImpairmentStore {
   /** Replaces the values (already resolved). Safe against other writers in any thread. */
   write(v: Readonly<ResolvedImpairments>): void {
     let s: number;
-    for (;;) {
+    for (let spins = 0; ; spins++) {
       s = Atomics.load(this.i32, this.seqIndex);
       if ((s & 1) === 0 && Atomics.compareExchange(this.i32, this.seqIndex, s, (s + 1) | 0) === s) break;
+      if ((s & 1) !== 0 && spins > 1_000_000) Atomics.compareExchange(this.i32, this.seqIndex, s, (s + 1) | 0); // a dead writer
     }
     const f = this.f64;
     const b = this.base;

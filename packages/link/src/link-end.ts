@@ -7,6 +7,8 @@
  * Design of the receive side:
  * - Due frames are delivered in bursts of up to 32; after a full burst the end yields with
  *   setImmediate, so one busy link cannot starve the other links and timers of its worker.
+ *   The receive counters are added once per burst, after it (during `onFrame` they do not yet
+ *   include the current burst). Allocation is per burst (an Immediate, a clock reading), never per frame.
  * - When the ring is empty the end sleeps: Atomics.waitAsync on the ring's head (shared
  *   buffer), or a same-thread wake-up from the producer (plain buffer). The producer wakes it
  *   only when it sleeps, once per sleep.
@@ -116,7 +118,7 @@ export class LinkEnd implements Port {
       store: mem.impairments(s),
       counters: mem.f64,
       countersBase: this.txBase,
-      clock: this.clock,
+      clock: options.clock, // unset: the impairer may reuse shared-clock readings within a burst
       maxFrame: mem.maxFrame,
     });
     this.stats = linkPortStats(mem.f64, this.txBase, this.rxBase);

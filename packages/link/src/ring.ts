@@ -8,7 +8,7 @@
  * Layout, in bytes from the ring's offset in its buffer (native byte order):
  *
  *     0  i32 HEAD       producer: position after the last published record (release: Atomics.store)
- *     4  i32 WRITTEN    producer: records written so far, published or not (mod 2^32)
+ *     4  i32 WRITTEN    producer: records published so far (mod 2^32)
  *     8  i32 NOTIFIES   producer: wake-ups it sent to a sleeping consumer
  *    64  i32 TAIL       consumer: position of the next record to read (Atomics.store once per drain)
  *    68  i32 CONSUMED   consumer: records delivered or discarded (mod 2^32); WRITTEN − CONSUMED are in flight
@@ -64,6 +64,11 @@ export function ringBufferBytes(capacity: number): number {
 export interface FrameSink {
   /** Copies the frame in; false when there is no room (the caller counts the drop). */
   write(bytes: Uint8Array, offset: number, length: number, deliverAt: number): boolean;
+  /**
+   * The same, with the delivery time read from `times[slot]`. V8 boxes a double passed to a
+   * call it did not inline, which allocates; a slot of a Float64Array passes it for free.
+   */
+  writeStamped(bytes: Uint8Array, offset: number, length: number, times: Float64Array, slot: number): boolean;
   /** Where the last successful `write` put the payload: `data[lastOffset…]` (used to corrupt the copy). */
   readonly data: Uint8Array;
   readonly lastOffset: number;
@@ -71,9 +76,10 @@ export interface FrameSink {
 
 /** Counters of one ring, readable from any thread. */
 export interface RingCounters {
+  /** Records published. */
   written: number;
   consumed: number;
-  /** Records written and not yet consumed: `written − consumed`. */
+  /** Records published and not yet consumed: `written − consumed`. */
   inFlight: number;
   notifies: number;
   sleeps: number;
@@ -118,6 +124,8 @@ export class RingProducer implements FrameSink {
   private readonly u32: Uint32Array;
   private readonly f64: Float64Array;
   private head: number;
+  /** The consumer's tail as last read: a lower bound of the real one. */
+  private tail: number;
   private written: number;
   private unpublished = 0;
   private flushQueued = false;
@@ -132,6 +140,7 @@ export class RingProducer implements FrameSink {
     this.u32 = new Uint32Array(buffer, at, capacity / 4);
     this.f64 = new Float64Array(buffer, at, capacity / 8);
     this.head = Atomics.load(this.ctrl, HEAD);
+    this.tail = Atomics.load(this.ctrl, TAIL);
     this.written = this.ctrl[WRITTEN];
   }
 
@@ -142,35 +151,66 @@ export class RingProducer implements FrameSink {
    * the end of the current task.
    */
   write(bytes: Uint8Array, offset: number, length: number, deliverAt: number, flags = 0): boolean {
-    const cap = this.capacity;
-    const size = RECORD_HEADER_BYTES + ((length + 7) & ~7);
-    const h = this.head;
-    const t = Atomics.load(this.ctrl, TAIL);
-    let at: number;
-    if (h >= t) {
-      if (h + size < cap || (h + size === cap && t !== 0)) at = h;
-      else if (size < t) {
-        this.u32[h >> 2] = WRAP;
-        at = 0;
-      } else return false;
-    } else if (h + size < t) at = h;
-    else return false;
+    // Small on purpose: inlined into its caller, the double `deliverAt` is never boxed.
+    const at = this.claim(length, flags);
+    if (at < 0) return false;
+    this.f64[(at >> 3) + 1] = deliverAt;
+    copyBytes(this.data, this.u32, at + RECORD_HEADER_BYTES, bytes, offset, length);
+    this.advance(at, length);
+    return true;
+  }
 
+  writeStamped(bytes: Uint8Array, offset: number, length: number, times: Float64Array, slot: number): boolean {
+    const at = this.claim(length, 0);
+    if (at < 0) return false;
+    this.f64[(at >> 3) + 1] = times[slot];
+    copyBytes(this.data, this.u32, at + RECORD_HEADER_BYTES, bytes, offset, length);
+    this.advance(at, length);
+    return true;
+  }
+
+  /** Finds room for a record and writes its length and flags; returns its position, or −1 when full. */
+  private claim(length: number, flags: number): number {
+    const size = RECORD_HEADER_BYTES + ((length + 7) & ~7);
+    // The tail seen last time is a safe bound (the consumer only moves it forward): read the
+    // consumer's cache line again only when that bound says the ring is full.
+    let at = this.room(size, this.tail);
+    if (at < 0) {
+      this.tail = Atomics.load(this.ctrl, TAIL);
+      at = this.room(size, this.tail);
+      if (at < 0) return -1;
+    }
     this.u32[at >> 2] = length;
     this.u32[(at >> 2) + 1] = flags;
-    this.f64[(at >> 3) + 1] = deliverAt;
     this.lastOffset = at + RECORD_HEADER_BYTES;
-    copyBytes(this.data, this.lastOffset, bytes, offset, length);
-    const next = at + size;
-    this.head = next === cap ? 0 : next;
+    return at;
+  }
+
+  /** Where a record of `size` bytes goes with the consumer at `t`, or −1; writes the wrap marker if it wraps. */
+  private room(size: number, t: number): number {
+    const cap = this.capacity;
+    const h = this.head;
+    if (h >= t) {
+      if (h + size < cap || (h + size === cap && t !== 0)) return h;
+      if (size < t) {
+        this.u32[h >> 2] = WRAP;
+        return 0;
+      }
+      return -1;
+    }
+    return h + size < t ? h : -1;
+  }
+
+  /** Moves the local head past a written record and publishes when the batch is full. */
+  private advance(at: number, length: number): void {
+    const next = at + RECORD_HEADER_BYTES + ((length + 7) & ~7);
+    this.head = next === this.capacity ? 0 : next;
     this.written = (this.written + 1) | 0;
-    this.ctrl[WRITTEN] = this.written;
     if (++this.unpublished >= this.batch) this.publish();
     else if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(this.flush);
     }
-    return true;
   }
 
   /** Makes every written record visible and wakes the consumer if it sleeps. */
@@ -178,6 +218,7 @@ export class RingProducer implements FrameSink {
     if (this.unpublished === 0) return;
     this.unpublished = 0;
     const ctrl = this.ctrl;
+    ctrl[WRITTEN] = this.written;
     Atomics.store(ctrl, HEAD, this.head);
     // Only a consumer that announced it sleeps is woken, and only once per sleep: the CAS
     // hands the wake-up to exactly one publisher.
@@ -191,7 +232,7 @@ export class RingProducer implements FrameSink {
   /** Free data bytes (an upper bound for the next record: a wrap may waste the end). */
   get freeBytes(): number {
     const h = this.head;
-    const t = Atomics.load(this.ctrl, TAIL);
+    const t = (this.tail = Atomics.load(this.ctrl, TAIL));
     return (h >= t ? this.capacity - h + t : t - h) - 8;
   }
 

@@ -15,11 +15,10 @@
 const TWO_32 = 4294967296;
 
 export class Rng {
-  private s0 = 0;
-  private s1 = 0;
-  private s2 = 0;
-  private s3 = 0;
-  private spare = 0;
+  // State and outputs live in typed arrays: V8 may box a double or a large int32 stored in a
+  // plain field, which would allocate per draw.
+  private readonly s = new Int32Array(4);
+  private readonly f = new Float64Array(2); // [last output, Box–Muller's spare]
   private hasSpare = false;
 
   constructor(seed = 1) {
@@ -29,56 +28,81 @@ export class Rng {
   /** Restarts the stream: the same seed gives the same draws. */
   seed(seed: number): void {
     let x = seed >>> 0;
-    x = (x + 0x9e3779b9) | 0;
-    this.s0 = mix32(x);
-    x = (x + 0x9e3779b9) | 0;
-    this.s1 = mix32(x);
-    x = (x + 0x9e3779b9) | 0;
-    this.s2 = mix32(x);
-    x = (x + 0x9e3779b9) | 0;
-    this.s3 = mix32(x);
+    for (let i = 0; i < 4; i++) {
+      x = (x + 0x9e3779b9) | 0;
+      this.s[i] = mix32(x);
+    }
     // An all-zero state would stay zero forever; splitmix32 never yields four zeros, but be sure.
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+    if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1;
     this.hasSpare = false;
   }
 
   /** A uniform uint32. */
   next(): number {
-    const s1 = this.s1;
-    const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
-    const t = s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    return result >>> 0;
+    this.step();
+    return this.f[0];
   }
 
   /** Uniform in [0, 1), with 32 bits of resolution. */
   uniform(): number {
-    return this.next() / TWO_32;
+    this.step();
+    return this.f[0] / TWO_32;
   }
 
   /** An integer uniform in [0, n), for n ≤ 2^32. */
   below(n: number): number {
-    return Math.floor(this.uniform() * n);
+    this.step();
+    return Math.floor((this.f[0] / TWO_32) * n);
   }
 
-  /** Standard normal (mean 0, standard deviation 1), by Box–Muller. */
-  normal(): number {
+  /**
+   * `uniform()` written to `out[slot]` instead of returned: V8 boxes a double returned from a
+   * call it did not inline, so per-frame code draws this way to allocate nothing.
+   */
+  uniformTo(out: Float64Array, slot: number): void {
+    this.step();
+    out[slot] = this.f[0] / TWO_32;
+  }
+
+  /** `normal()` written to `out[slot]`, for the same reason. */
+  normalTo(out: Float64Array, slot: number): void {
     if (this.hasSpare) {
       this.hasSpare = false;
-      return this.spare;
+      out[slot] = this.f[1];
+      return;
     }
-    const u = 1 - this.uniform(); // (0, 1]: log stays finite
-    const v = this.uniform();
+    this.step();
+    const u = 1 - this.f[0] / TWO_32;
+    this.step();
+    const v = this.f[0] / TWO_32;
     const r = Math.sqrt(-2 * Math.log(u));
     const a = 2 * Math.PI * v;
-    this.spare = r * Math.sin(a);
+    this.f[1] = r * Math.sin(a);
     this.hasSpare = true;
-    return r * Math.cos(a);
+    out[slot] = r * Math.cos(a);
+  }
+
+  /** Standard normal (mean 0, standard deviation 1), by Box–Muller (u in (0, 1] keeps the log finite). */
+  normal(): number {
+    this.normalTo(this.f, 0); // f[0] is scratch: the next step rewrites it anyway
+    return this.f[0];
+  }
+
+  /**
+   * One xoshiro128** step, its output left in `f[0]`. A uint32 is not a small integer for V8,
+   * so returning it from a call that is not inlined would box it: `step` returns nothing.
+   */
+  private step(): void {
+    const s = this.s;
+    const s1 = s[1];
+    this.f[0] = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+    const t = s1 << 9;
+    s[2] ^= s[0];
+    s[3] ^= s1;
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
   }
 }
 
@@ -114,6 +138,7 @@ export class CorrelatedUniform {
  */
 export class CorrelatedChance {
   private last = false;
+  private readonly u = new Float64Array(1);
 
   constructor(
     private readonly rng: Rng,
@@ -124,8 +149,13 @@ export class CorrelatedChance {
   ) {}
 
   next(): boolean {
-    if (this.corr > 0 && this.rng.uniform() < this.corr) return this.last;
-    this.last = this.rng.uniform() < this.p;
+    const u = this.u;
+    if (this.corr > 0) {
+      this.rng.uniformTo(u, 0);
+      if (u[0] < this.corr) return this.last;
+    }
+    this.rng.uniformTo(u, 0);
+    this.last = u[0] < this.p;
     return this.last;
   }
 }

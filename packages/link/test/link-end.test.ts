@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   auditLink,
+  countDrop,
   createLink,
   createLocalLink,
   detachLinkEnd,
@@ -66,6 +67,11 @@ for (const kind of ['local', 'shared'] as const) {
       expect(a.stats).toMatchObject({ txFrames: 500, rxFrames: 2, rxBytes: 65_536 + 50, txDuplicates: 0 });
       expect(b.stats).toMatchObject({ txFrames: 2, rxFrames: 500 });
       expect(totalDrops(a.stats)).toBe(0);
+      // A device counts its own reasons on the same stats; spreading them gives plain numbers.
+      countDrop(a.stats, 'vlan');
+      expect(totalDrops(a.stats)).toBe(1);
+      expect({ ...a.stats.drops }).toEqual({ 'link-down': 0, loss: 0, 'queue-full': 0, 'ring-full': 0, 'too-big': 0, vlan: 1 });
+      expect({ ...b.stats }).toMatchObject({ txFrames: 2, rxFrames: 500 });
       const s = readLinkStats(a.descriptor);
       expect(s.ab).toMatchObject({ from: 'h1-eth0', to: 's1-eth1', offeredFrames: 500, deliveredFrames: 500, inFlight: 0 });
       expect(s.ba.deliveredBytes).toBe(65_536 + 50);

@@ -32,7 +32,8 @@ const sorted = (xs: number[]) => [...xs].sort((x, y) => x - y);
 
 describe('timing on the wall clock', () => {
   it('delays frames by 5 ms ± 0.2 ms, never early', async () => {
-    const { delays } = await run({ delay: 5 }, { count: 300, gapMs: 1, size: 100 });
+    const all = await run({ delay: 5 }, { count: 320, gapMs: 1, size: 100 });
+    const delays = all.delays.slice(20); // the first frames meet cold code in both threads
     const s = sorted(delays);
     const median = s[s.length >> 1];
     const within = delays.filter((x) => Math.abs(x - 5) <= 0.2).length / delays.length;

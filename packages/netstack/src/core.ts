@@ -11,19 +11,20 @@
  * written in place, and views are reused: a frame that is answered or forwarded allocates nothing.
  */
 import type { Ipv4Address } from '@vnet/frame';
+import { BROADCAST32 } from './addr32.js';
 import { NetstackError } from './errors.js';
 import { FrameQueue } from './frame-queue.js';
-import { HEADROOM, MIN_FRAME } from './layout.js';
+import { EchoRegistry } from './icmp/echo.js';
+import { IcmpLayer } from './icmp/icmp.js';
+import { IcmpRateLimiter } from './icmp/rate-limit.js';
 import { ArpLayer } from './iface/arp.js';
 import { Interface } from './iface/interface.js';
 import { NeighborCache } from './iface/neighbor-cache.js';
 import { type RouteContext, RouteTable } from './iface/route-table.js';
-import { EchoRegistry } from './icmp/echo.js';
-import { IcmpLayer } from './icmp/icmp.js';
-import { IcmpRateLimiter } from './icmp/rate-limit.js';
-import { Ipv4Receive } from './ipv4/receive.js';
 import { Reassembler } from './ipv4/reassembly.js';
+import { Ipv4Receive } from './ipv4/receive.js';
 import { Ipv4Send } from './ipv4/send.js';
+import { HEADROOM, MIN_FRAME } from './layout.js';
 import {
   DEFAULT_ICMP,
   DEFAULT_NEIGHBOR,
@@ -93,7 +94,9 @@ export class Core {
       interfaces: this.interfaces,
       interfaceByName: (name) => this.interfaceByName(name),
       isLocal: (a) => this.isLocal(a),
-      changed: () => {},
+      checkOpen: () => {
+        live(this);
+      },
     };
     this.routes = new RouteTable(ctx);
     this.neighbors = new NeighborCache(this);
@@ -122,7 +125,7 @@ export class Core {
   isBroadcast(a: Ipv4Address): boolean {
     const list = this.interfaces;
     for (let i = 0; i < list.length; i++) if (!list[i].loopback && list[i].isBroadcast(a)) return true;
-    return a === 0xffff_ffff;
+    return (a | 0) === BROADCAST32;
   }
 
   /** One of the host's addresses, or anything in the loopback's prefixes (127/8). */
@@ -227,6 +230,11 @@ export class Core {
       } else {
         const iface = this.interfaceByIndex(q.tag);
         if (iface !== undefined) this.rx.frame(iface, q.bytes, q.offset, q.length);
+        else {
+          // Its interface was removed while the frame waited.
+          this.stats.frames.received++;
+          count(this.stats.rxDrops, RxDrop.InterfaceDown);
+        }
       }
     }
   }
@@ -296,4 +304,10 @@ export class Core {
     this.closed = true;
     this.backlog.clear();
   }
+}
+
+/** The core of a stack still open, or a `closed` error for the user. */
+export function live(core: Core): Core {
+  if (core.closed) throw new NetstackError('closed', 'this stack was closed; create a new Stack');
+  return core;
 }

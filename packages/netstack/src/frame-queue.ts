@@ -1,5 +1,3 @@
-import { copyBytes } from './bytes.js';
-
 /**
  * A FIFO of byte strings copied into one arena: the stack's backlog (loopback datagrams, and
  * frames that arrive while it is already processing one, e.g. from a port that delivers
@@ -10,6 +8,8 @@ import { copyBytes } from './bytes.js';
  * by doubling up to `maxBytes` and is then reused, so a steady flow allocates nothing. `shift`
  * exposes the head through fields instead of returning an object.
  */
+import { copyBytes } from './bytes.js';
+
 export class FrameQueue {
   private arena: Uint8Array;
   private meta: Int32Array;

@@ -12,15 +12,16 @@
  * - `registerProtocol` and `sendIp` are where UDP and TCP will plug in.
  */
 
+export { ArpTable, type StaticArpOptions } from './arp-table.js';
 export { NetstackError, type NetstackErrorCode } from './errors.js';
-export type { Evidence, NeighborInfo } from './iface/neighbor-cache.js';
-export { NeighborState } from './iface/neighbor.js';
-export type { RouteInfo, RouteLookup, RouteProto, RouteSelector, RouteSpec, RouteTable } from './iface/route-table.js';
 export type { EchoEvent, EchoEventKind, EchoHandler, EchoSubscription } from './icmp/echo.js';
+export { NeighborState } from './iface/neighbor.js';
+export type { NeighborInfo } from './iface/neighbor-cache.js';
+export type { RouteInfo, RouteLookup, RouteProto, RouteSelector, RouteSpec, RouteTable } from './iface/route-table.js';
 export type { IcmpOptions, NeighborOptions, ReassemblyOptions, StackOptions } from './options.js';
 export type { IpSendOptions, ProtocolHandler, SendStatus } from './protocol.js';
 export type { AddressInfo, InterfaceInfo } from './readout.js';
-export { ArpTable, type InterfaceConfig, type PingOptions, Stack, type StaticArpOptions } from './stack.js';
+export { type InterfaceConfig, type PingOptions, Stack } from './stack.js';
 export {
   type ArpStats,
   type FrameAccounting,

@@ -63,7 +63,7 @@ export function interfaceInfo(i: Interface): InterfaceInfo {
     addresses: i.addresses.map((c) => ({
       address: formatIpv4(c.address),
       prefixLength: c.length,
-      cidr: c.toString(),
+      cidr: c.cidr.toString(),
       ...(i.loopback || c.length >= 31 ? {} : { broadcast: formatIpv4(c.broadcast) }),
       scope: i.loopback ? 'host' : 'global',
     })),

@@ -10,14 +10,14 @@
 import { Icmpv4Type, IPV4_HEADER_LEN, IpProtocol, type Ipv4Address, type Ipv4Packet, isMulticastIpv4, type Mac } from '@vnet/frame';
 import type { Port } from '@vnet/link';
 import { checkInt, cidrOf, ipv4Of, macOf } from './address.js';
+import { ArpTable } from './arp-table.js';
 import { copyBytes } from './bytes.js';
-import { Core } from './core.js';
+import { Core, live } from './core.js';
 import { NetstackError } from './errors.js';
-import type { Interface } from './iface/interface.js';
-import type { NeighborInfo } from './iface/neighbor-cache.js';
-import type { RouteTable } from './iface/route-table.js';
 import type { EchoHandler, EchoSubscription } from './icmp/echo.js';
 import type { PingRequest } from './icmp/icmp.js';
+import { IfAddress, type Interface } from './iface/interface.js';
+import type { RouteTable } from './iface/route-table.js';
 import { PAYLOAD_AT } from './layout.js';
 import type { StackOptions } from './options.js';
 import type { IpSendOptions, ProtocolHandler, SendStatus } from './protocol.js';
@@ -53,62 +53,6 @@ export interface PingOptions {
   src?: Ipv4Address | string;
 }
 
-export interface StaticArpOptions {
-  /** PERMANENT (default, like `arp -s`), or REACHABLE and aging like a learnt entry. */
-  permanent?: boolean;
-  /** The interface; default: the one whose connected network holds the address. */
-  dev?: string;
-}
-
-/** The ARP cache as `arp -n` and `ip neigh` see and change it. */
-export class ArpTable {
-  /** @internal */
-  constructor(private readonly core: Core) {}
-
-  /** `arp -s IP MAC` (Mininet's --arp): a static entry, never expiring when permanent. */
-  add(ip: Ipv4Address | string, mac: Mac | string, opts: StaticArpOptions = {}): void {
-    const core = live(this.core);
-    const a = ipv4Of(ip, 'ARP entry');
-    const m = macOf(mac, 'ARP entry');
-    const iface = opts.dev === undefined ? this.connected(a) : core.interfaceByName(opts.dev);
-    if (iface.loopback) throw new NetstackError('bad-value', `ARP entries cannot be added on the loopback interface`);
-    core.begin();
-    try {
-      core.neighbors.setStatic(iface, a, m, opts.permanent ?? true);
-    } finally {
-      core.end();
-    }
-  }
-
-  /** `arp -d IP`; throws `no-such-address` when there is no entry. */
-  delete(ip: Ipv4Address | string, dev?: string): void {
-    const core = live(this.core);
-    const a = ipv4Of(ip, 'ARP entry');
-    const ifaces = dev === undefined ? core.interfaces : [core.interfaceByName(dev)];
-    let found = false;
-    for (const i of ifaces) found = core.neighbors.delete(i, a) || found;
-    if (!found) throw new NetstackError('no-such-address', `no ARP entry for ${typeof ip === 'string' ? ip : a}; see arp.entries()`);
-  }
-
-  /** `ip neigh flush`: every entry but the permanent ones. */
-  flush(dev?: string): void {
-    const core = live(this.core);
-    for (const i of dev === undefined ? core.interfaces : [core.interfaceByName(dev)]) core.neighbors.flush(i, TxDrop.NeighborFlushed);
-  }
-
-  /** Every entry with its state, as `ip neigh` lists them. */
-  entries(): NeighborInfo[] {
-    return this.core.neighbors.entries();
-  }
-
-  /** The interface a connected route gives for `a`, as `arp -s` finds it. */
-  private connected(a: Ipv4Address): Interface {
-    const r = this.core.routes.find(a);
-    if (r !== undefined && r.via === 0 && !r.iface.loopback) return r.iface;
-    throw new NetstackError('network-unreachable', `no connected network holds this address; add an address on its subnet first or give dev`);
-  }
-}
-
 export class Stack {
   /** The routing table: `routes.add({ dst: 'default', via: '10.0.0.254' })`, `list()`, `lookup(addr)`. */
   readonly routes: RouteTable;
@@ -121,7 +65,7 @@ export class Stack {
     this.core = new Core(opts);
     this.routes = this.core.routes;
     this.arp = new ArpTable(this.core);
-    this.core.lo.addresses.push(cidrOf('127.0.0.1/8', 'loopback'));
+    this.core.lo.addresses.push(new IfAddress(cidrOf('127.0.0.1/8', 'loopback')));
   }
 
   get hostname(): string {
@@ -211,8 +155,9 @@ export class Stack {
       throw new NetstackError('bad-address', `${cidr} cannot be an interface address; give a unicast one like 10.0.0.1/8`);
     }
     if (iface.hasAddress(a)) throw new NetstackError('address-exists', `${ifname} already has ${c.toString()}`);
-    iface.addresses.push(c);
-    core.routes.addConnected(iface, c);
+    const added = new IfAddress(c);
+    iface.addresses.push(added);
+    core.routes.addConnected(iface, added);
     if (!iface.loopback && iface.running) {
       core.begin();
       try {
@@ -260,10 +205,10 @@ export class Stack {
     r.ttl = checkInt(opts.ttl ?? core.defaultTtl, 1, 255, 'ping TTL');
     r.tos = checkInt(opts.tos ?? 0, 0, 255, 'ping TOS');
     r.df = opts.df ?? false;
-    r.src = opts.src === undefined ? 0 : ipv4Of(opts.src, 'ping source');
+    r.src = opts.src === undefined ? 0 : ipv4Of(opts.src, 'ping source') | 0;
     core.begin();
     try {
-      return core.icmp.ping(to, r);
+      return core.icmp.ping(to | 0, r);
     } finally {
       core.end();
     }
@@ -302,7 +247,15 @@ export class Stack {
     try {
       const buf = core.txFor(IPV4_HEADER_LEN + length);
       copyBytes(payload, offset, buf, PAYLOAD_AT, length);
-      return core.tx.sendBuilt(opts.dst, opts.src ?? 0, opts.protocol, ttl, tos, opts.df ?? false, length);
+      return core.tx.sendBuilt(
+        ipv4Of(opts.dst, 'destination') | 0,
+        ipv4Of(opts.src ?? 0, 'source') | 0,
+        opts.protocol,
+        ttl,
+        tos,
+        opts.df ?? false,
+        length,
+      );
     } finally {
       core.end();
     }
@@ -367,11 +320,6 @@ export class Stack {
   private iface(name: string): Interface {
     return this.core.interfaceByName(name);
   }
-}
-
-function live(core: Core): Core {
-  if (core.closed) throw new NetstackError('closed', 'this stack was closed; create a new Stack');
-  return core;
 }
 
 function release(i: Interface): void {

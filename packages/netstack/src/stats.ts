@@ -140,6 +140,7 @@ export const RxDrop = {
   BadHeaderLength: 'bad-header-length',
   BadChecksum: 'bad-checksum',
   MartianSource: 'martian-source',
+  MartianDestination: 'martian-destination',
   /** Not addressed to this host, and not forwarded. */
   NotForUs: 'not-for-us',
   /** Multicast to a group this host has not joined. */

@@ -38,7 +38,9 @@ describe('ARP', () => {
     expect(formatIpv4(req.targetIp)).toBe('10.0.0.2');
     expect(formatIpv4(req.senderIp)).toBe('10.0.0.1');
     expect(new EthernetFrame(asked[0]).dst).toBe(0xffff_ffff_ffff);
-    const replies = arpFrames(w.b.sent).map(arpOf).filter((a) => a.operation === ArpOperation.Reply);
+    const replies = arpFrames(w.b.sent)
+      .map(arpOf)
+      .filter((a) => a.operation === ArpOperation.Reply);
     expect(replies).toHaveLength(1);
     expect(formatIpv4(replies[0].senderIp)).toBe('10.0.0.2');
     expect(replies[0].targetMac).toBe(req.senderMac);
@@ -185,7 +187,10 @@ describe('ARP', () => {
   it('answers only for its own addresses, and address probes (RFC 5227) without learning', () => {
     const { h1, w } = pair();
     const ask = (spa: string, tpa: string) =>
-      build(ethernet({ src: '02:00:00:00:00:55', dst: 'ff:ff:ff:ff:ff:ff' }), arp({ senderMac: '02:00:00:00:00:55', senderIp: spa, targetIp: tpa }));
+      build(
+        ethernet({ src: '02:00:00:00:00:55', dst: 'ff:ff:ff:ff:ff:ff' }),
+        arp({ senderMac: '02:00:00:00:00:55', senderIp: spa, targetIp: tpa }),
+      );
     const before = w.a.sent.length;
     w.a.inject(ask('10.0.0.55', '10.0.0.3'));
     expect(w.a.sent.length).toBe(before);
@@ -215,7 +220,9 @@ describe('ARP', () => {
     expect(arpRequests(w.a.sent)).toEqual([]);
     expect(events).toHaveLength(24);
     // ARP from the neighbour never overrides a permanent entry.
-    w.a.inject(build(ethernet({ src: '02:00:00:00:00:66' }), arp({ senderMac: '02:00:00:00:00:66', senderIp: '10.0.0.2', targetIp: '10.0.0.1' })));
+    w.a.inject(
+      build(ethernet({ src: '02:00:00:00:00:66' }), arp({ senderMac: '02:00:00:00:00:66', senderIp: '10.0.0.2', targetIp: '10.0.0.1' })),
+    );
     const e = h1.arp.entries();
     expect(e[0]).toEqual({ ip: '10.0.0.2', mac: '02:00:00:00:00:02', dev: 'h1-eth0', state: 'PERMANENT' });
     expect(e[1].state).toBe('STALE'); // the non-permanent one aged
@@ -231,6 +238,11 @@ describe('ARP', () => {
     h1.ping('10.0.0.2', { id: 1, seq: 1 });
     lab.pump();
     expect(h1.arp.entries()).toHaveLength(2);
+    h1.arp.add('10.0.0.8', '02:00:00:00:00:08', { permanent: false });
+    h1.arp.flush();
+    expect(h1.arp.entries().map((e) => e.ip)).toEqual(['10.0.0.9']);
+    h1.ping('10.0.0.2', { id: 1, seq: 1 });
+    lab.pump();
     w.setCarrier(false);
     expect(h1.arp.entries().map((e) => e.state)).toEqual(['PERMANENT']);
     expect(h1.ping('10.0.0.9', { id: 1, seq: 2 })).toBe('dropped');
@@ -239,12 +251,18 @@ describe('ARP', () => {
 
   it('drops malformed and foreign ARP with a reason', () => {
     const { h1, w } = pair();
-    const good = build(ethernet({ src: '02:00:00:00:00:55' }), arp({ senderMac: '02:00:00:00:00:55', senderIp: '10.0.0.55', targetIp: '10.0.0.1' }));
+    const good = build(
+      ethernet({ src: '02:00:00:00:00:55' }),
+      arp({ senderMac: '02:00:00:00:00:55', senderIp: '10.0.0.55', targetIp: '10.0.0.1' }),
+    );
     w.a.inject(good.subarray(0, 30));
     const rarp = good.slice();
     rarp[14 + 7] = 3; // RARP request operation
     w.a.inject(rarp);
-    const bogus = build(ethernet({ src: '02:00:00:00:00:01' }), arp({ senderMac: '02:00:00:00:00:01', senderIp: '10.0.0.55', targetIp: '10.0.0.1' }));
+    const bogus = build(
+      ethernet({ src: '02:00:00:00:00:01' }),
+      arp({ senderMac: '02:00:00:00:00:01', senderIp: '10.0.0.55', targetIp: '10.0.0.1' }),
+    );
     w.a.inject(bogus); // claims our own MAC
     expect(h1.stats.rxDrops).toMatchObject({ truncated: 1, 'arp-unsupported': 1, 'arp-bogus': 1 });
     expect(conserved(h1)).toBe(true);

@@ -1,4 +1,4 @@
-import { build, ethernet, formatIpv4, icmpv4, IpProtocol, Ipv4Packet, ipv4, payload } from '@vnet/frame';
+import { build, ethernet, formatIpv4, IpProtocol, type Ipv4Packet, icmpv4, ipv4, payload } from '@vnet/frame';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EchoEvent, Stack } from '../src/index.js';
 import { conserved, ipv4Frames, Lab, type Wire } from './lab.js';

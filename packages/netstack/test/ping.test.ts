@@ -1,4 +1,4 @@
-import { build, ethernet, formatIpv4, Icmpv4, icmpv4, IpProtocol, ipv4 } from '@vnet/frame';
+import { build, ethernet, formatIpv4, Icmpv4, IpProtocol, icmpv4, ipv4 } from '@vnet/frame';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EchoEvent, NetstackError, Stack } from '../src/index.js';
 import { conserved, ipv4Frames, Lab } from './lab.js';
@@ -30,14 +30,25 @@ describe('ICMP echo', () => {
     w.deliver(w.b);
     expect(events).toHaveLength(1);
     const e = events[0];
-    expect([e.kind, e.id, e.seq, formatIpv4(e.from), e.bytes, e.ttl, e.code, e.mtu]).toEqual(['reply', 0x1234, 7, '10.0.0.2', 108, 64, 0, 0]);
+    expect([e.kind, e.id, e.seq, formatIpv4(e.from), e.bytes, e.ttl, e.code, e.mtu]).toEqual([
+      'reply',
+      0x1234,
+      7,
+      '10.0.0.2',
+      108,
+      64,
+      0,
+      0,
+    ]);
     expect(e.rtt).toBeCloseTo(12.5, 6);
     // The reply echoes the request's data and TOS.
     const reply = ipv4Frames(w.b.sent, IpProtocol.ICMP)[0];
     const echoed = Icmpv4.parse(reply.bytes, reply.payloadOffset, reply.payloadLen);
     const asked = Icmpv4.parse(request.bytes, request.payloadOffset, request.payloadLen);
     expect(echoed.kind).toBe('echo-reply');
-    expect(asked.kind === 'echo-request' && echoed.kind === 'echo-reply' && echoed.data).toEqual(asked.kind === 'echo-request' && asked.data);
+    expect(asked.kind === 'echo-request' && echoed.kind === 'echo-reply' && echoed.data).toEqual(
+      asked.kind === 'echo-request' && asked.data,
+    );
     expect(reply.tos).toBe(0x10);
     expect(h2.stats.icmp).toMatchObject({ InMsgs: 1, InEchos: 1, OutMsgs: 1, OutEchoReps: 1 });
     expect(h1.stats.icmp).toMatchObject({ OutEchos: 1, InEchoReps: 1 });

@@ -1,6 +1,6 @@
 import { formatIpv4, IpProtocol } from '@vnet/frame';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type EchoEvent, NetstackError, Stack } from '../src/index.js';
+import { type EchoEvent, NetstackError, type Stack } from '../src/index.js';
 import { conserved, ipv4Frames, Lab } from './lab.js';
 
 let lab: Lab;

@@ -11,6 +11,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { parseMac } from '@vnet/frame';
 import {
   auditLink,
   createLink,
@@ -239,6 +240,54 @@ export class Network {
     return { ok: links.every((l) => l.audit.balanced), links };
   }
 
+  /**
+   * Fault injection: kills the worker that runs `node` (and any node sharing it), as if it had
+   * crashed. The network reports it, its links go down, the rest keeps running.
+   */
+  async crash(node: string): Promise<void> {
+    this.mustBe('running', 'crash a node');
+    this.rpcFor(node);
+    const w = this.workerOf.get(node)!;
+    const exited = new Promise((resolve) => w.worker.once('exit', resolve));
+    await w.worker.terminate();
+    await exited;
+  }
+
+  /**
+   * Raw frames from `source` to `target` for `duration` ms, as Linux's pktgen sends them: the
+   * datapath's capacity. Returns what the source sent and the target's link delivered.
+   */
+  async pktgen(
+    source: string,
+    target: string,
+    size: number,
+    duration: number,
+  ): Promise<{ sent: number; delivered: number; seconds: number }> {
+    this.mustBe('running', 'generate traffic');
+    const dst = this.hostPlan(target);
+    const into = dst.intfs[0];
+    const before = this.deliveredTo(into.link, into.side);
+    const r = await this.rpcFor(source).call<{ sent: number; elapsed: number }>('pktgen', {
+      node: source,
+      dstMac: parseMac(dst.mac),
+      size,
+      duration,
+    });
+    // Frames still in flight arrive within moments; count them too.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return { sent: r.sent, delivered: this.deliveredTo(into.link, into.side) - before, seconds: r.elapsed / 1000 };
+  }
+
+  private deliveredTo(link: number, side: 'a' | 'b'): number {
+    const s = readLinkStats(this.descriptors[link]);
+    return side === 'a' ? s.ba.deliveredFrames : s.ab.deliveredFrames;
+  }
+
+  /** Nodes whose worker failed. */
+  get crashedNodes(): string[] {
+    return [...this.crashed];
+  }
+
   /** @internal */
   descriptor(index: number): LinkDescriptors {
     const d = this.descriptors[index];
@@ -257,7 +306,7 @@ export class Network {
 
   private hostPlan(name: string): PlannedHost {
     const n = this.layout.nodes.find((x) => x.name === name);
-    if (!n || n.kind !== 'host') throw new TopologyError('unknown-node', `${name} is not a host`);
+    if (n?.kind !== 'host') throw new TopologyError('unknown-node', `${name} is not a host`);
     return n;
   }
 
@@ -297,7 +346,9 @@ export class Network {
       const k = Math.max(1, Math.min(availableParallelism(), plan.nodes.length));
       for (let i = 0; i < k; i++) groups.push([]);
       // Neighbours together: a switch and its hosts land in one worker, so most links stay local.
-      plan.nodes.forEach((n, i) => groups[Math.floor((i * k) / plan.nodes.length)].push(n));
+      plan.nodes.forEach((n, i) => {
+        groups[Math.floor((i * k) / plan.nodes.length)].push(n);
+      });
     }
     const staticArp = this.options.autoStaticArp
       ? plan.nodes.filter((n): n is PlannedHost => n.kind === 'host').map((h) => ({ ip: hostIp(h), mac: h.mac }))

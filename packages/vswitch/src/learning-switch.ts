@@ -184,8 +184,14 @@ export class LearningSwitch {
     const c = sp.counters;
     c.rxFrames++;
     c.rxBytes += length;
-    if (length < 14) return drop(c, SwitchDrop.Runt);
-    if (!sp.up) return drop(c, SwitchDrop.PortDown);
+    if (length < 14) {
+      drop(c, SwitchDrop.Runt);
+      return;
+    }
+    if (!sp.up) {
+      drop(c, SwitchDrop.PortDown);
+      return;
+    }
     const dst = u48(b, offset);
     const src = u48(b, offset + 6);
     // The VLAN of an 802.1Q-tagged frame; 0 for untagged (and priority-tagged) frames.
@@ -195,7 +201,10 @@ export class LearningSwitch {
     if (!isMulticastMac(dst)) {
       const e = table.get(dst);
       if (e && (e.static || this.now - e.seen <= this.agingTime * 1000)) {
-        if (e.port === sp.number) return drop(c, SwitchDrop.SamePort);
+        if (e.port === sp.number) {
+          drop(c, SwitchDrop.SamePort);
+          return;
+        }
         const out = this.ports.get(e.port);
         if (out?.up) {
           this.transmit(out, b, offset, length);

@@ -4,10 +4,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { sharedClock } from '../../src/clock.js';
 import type { LinkEndDescriptor } from '../../src/descriptor.js';
-import { readLinkStats } from '../../src/link-control.js';
 import { openLinkEnd } from '../../src/link.js';
+import { readLinkStats } from '../../src/link-control.js';
 
-const { descriptor, count, size, window } = workerData.data as { descriptor: LinkEndDescriptor; count: number; size: number; window: number };
+const { descriptor, count, size, window } = workerData.data as {
+  descriptor: LinkEndDescriptor;
+  count: number;
+  size: number;
+  window: number;
+};
 const end = openLinkEnd(descriptor);
 const frame = new Uint8Array(size).fill(1);
 parentPort!.once('message', async () => {

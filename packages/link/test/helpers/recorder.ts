@@ -18,6 +18,10 @@ export class Recorder implements FrameSink {
     return true;
   }
 
+  writeStamped(bytes: Uint8Array, offset: number, length: number, times: Float64Array, slot: number): boolean {
+    return this.write(bytes, offset, length, times[slot]);
+  }
+
   /** The 32-bit id the helpers below put in the first bytes of each frame. */
   ids(): number[] {
     return this.frames.map((f) => new DataView(f.buffer, f.byteOffset).getUint32(0));

@@ -62,14 +62,24 @@ export class EchoRegistry {
   }
 
   /** Reports to the listener of `id`; returns a drop reason when there is none. */
-  report(kind: EchoEventKind, id: number, seq: number, from: Ipv4Address, bytes: number, ttl: number, rtt: number | undefined, code: number, mtu: number): string | undefined {
+  report(
+    kind: EchoEventKind,
+    id: number,
+    seq: number,
+    from: Ipv4Address,
+    bytes: number,
+    ttl: number,
+    rtt: number | undefined,
+    code: number,
+    mtu: number,
+  ): string | undefined {
     const handler = this.handlers.get(id);
     if (handler === undefined) return RxDrop.IcmpNoListener;
     const e = this.event;
     e.kind = kind;
     e.id = id;
     e.seq = seq;
-    e.from = from;
+    e.from = from >>> 0; // int32 inside the stack, uint32 outside
     e.bytes = bytes;
     e.ttl = ttl;
     e.rtt = rtt;

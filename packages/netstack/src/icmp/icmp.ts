@@ -13,7 +13,6 @@ import {
   Icmpv4TimeExceeded,
   Icmpv4Type,
   Icmpv4Unreachable,
-  internetChecksum,
   IPV4_HEADER_LEN,
   IpProtocol,
   Ipv4,
@@ -22,12 +21,12 @@ import {
   isMulticastIpv4,
   updateChecksum16,
 } from '@vnet/frame';
+import { dst32, src32 } from '../addr32.js';
 import { copyBytes } from '../bytes.js';
+import { checksumOf, checksumOk } from '../checksum.js';
 import type { Core } from '../core.js';
-import { HEADROOM } from '../layout.js';
-import type { Interface } from '../iface/interface.js';
 import type { Route } from '../iface/route-table.js';
-import { PAYLOAD_AT } from '../layout.js';
+import { HEADROOM, PAYLOAD_AT } from '../layout.js';
 import type { SendStatus } from '../protocol.js';
 import { RxDrop, TxDrop } from '../stats.js';
 
@@ -72,7 +71,7 @@ export class IcmpLayer {
   constructor(private readonly core: Core) {}
 
   /** An ICMP message in the datagram `ip`; returns a drop reason, or nothing when it was taken. */
-  input(_iface: Interface, ip: Ipv4Packet, broadcast: boolean): string | undefined {
+  input(ip: Ipv4Packet, broadcast: boolean): string | undefined {
     const st = this.core.stats.icmp;
     st.InMsgs++;
     const len = ip.payloadLen;
@@ -81,7 +80,7 @@ export class IcmpLayer {
       return RxDrop.IcmpTruncated;
     }
     const m = this.msg.reset(ip.bytes, ip.payloadOffset, len);
-    if (!m.verifyChecksum()) {
+    if (!checksumOk(m.bytes, m.offset, m.offset + len)) {
       st.InCsumErrors++;
       st.InErrors++;
       return RxDrop.IcmpChecksum;
@@ -133,7 +132,7 @@ export class IcmpLayer {
     }
     for (; i < r.size; i++) buf[data + i] = i;
     m.checksum = 0;
-    m.checksum = internetChecksum(buf, PAYLOAD_AT, PAYLOAD_AT + len);
+    m.checksum = checksumOf(buf, PAYLOAD_AT, PAYLOAD_AT + len);
     core.stats.icmp.OutMsgs++;
     core.stats.icmp.OutEchos++;
     return core.tx.sendBuilt(dst, r.src, IpProtocol.ICMP, r.ttl, r.tos, r.df, len);
@@ -170,10 +169,10 @@ export class IcmpLayer {
     const o = this.orig.reset(buf, off);
     const hl = o.headerLen;
     if (o.fragmentOffset !== 0 || hl < IPV4_HEADER_LEN || hl > len) return;
-    const src = o.src;
-    const dst = o.dst;
-    if (src === 0 || src === 0xffff_ffff || isMulticastIpv4(src) || core.isBroadcast(src)) return;
-    if (dst === 0xffff_ffff || isMulticastIpv4(dst) || core.isBroadcast(dst)) return;
+    const src = src32(o);
+    const dst = dst32(o);
+    if (src === 0 || isMulticastIpv4(src) || core.isBroadcast(src)) return;
+    if (isMulticastIpv4(dst) || core.isBroadcast(dst)) return;
     if (o.protocol === IpProtocol.ICMP && (len <= hl || !isQuery(buf[off + hl]))) return;
     const toUs = core.isLocal(src);
     let route: Route | undefined;
@@ -198,7 +197,8 @@ export class IcmpLayer {
     m.code = code;
     m.rest = 0;
     if (mtu !== 0) m.nextHopMtu = mtu;
-    m.fillChecksum();
+    m.checksum = 0;
+    m.checksum = checksumOf(out, PAYLOAD_AT, PAYLOAD_AT + icmpLen);
 
     const r = this.repr;
     r.identification = core.tx.nextId();
@@ -221,8 +221,8 @@ export class IcmpLayer {
 
   private echoReply(ip: Ipv4Packet, m: Icmpv4Packet, broadcast: boolean): void {
     const core = this.core;
-    const to = ip.src;
-    const from = broadcast ? 0 : ip.dst;
+    const to = src32(ip);
+    const from = broadcast ? 0 : dst32(ip);
     const tos = ip.tos;
     const len = m.length;
     const code = m.code;
@@ -243,7 +243,7 @@ export class IcmpLayer {
       const d = m.payloadOffset;
       rtt = this.core.now - (readU32(b, d) * 1000 + readU32(b, d + 4) / 1000);
     }
-    return this.core.echo.report('reply', m.identifier, m.sequence, ip.src, m.length, ip.ttl, rtt, 0, 0);
+    return this.core.echo.report('reply', m.identifier, m.sequence, src32(ip), m.length, ip.ttl, rtt, 0, 0);
   }
 
   /** An error: find the datagram it quotes and tell whoever sent it. */
@@ -261,7 +261,7 @@ export class IcmpLayer {
       const inner = this.inner.reset(m.bytes, qOff + q.headerLen, 8);
       if (inner.type !== Icmpv4Type.EchoRequest) return RxDrop.IcmpNoListener;
       const kind = m.type === Icmpv4Type.TimeExceeded ? 'time-exceeded' : 'unreachable';
-      return this.core.echo.report(kind, inner.identifier, inner.sequence, ip.src, m.length, 0, undefined, m.code, mtu);
+      return this.core.echo.report(kind, inner.identifier, inner.sequence, src32(ip), m.length, 0, undefined, m.code, mtu);
     }
     const handler = this.core.protocols[q.protocol];
     if (handler?.error === undefined) return RxDrop.IcmpNoListener;

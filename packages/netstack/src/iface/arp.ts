@@ -5,7 +5,19 @@
  *
  * Frames are read through one reused view and written into one 60-byte buffer.
  */
-import { ArpOperation, ArpPacket, ETHERNET_HEADER_LEN, EthernetFrame, EtherType, type Ipv4Address, isMulticastIpv4, isMulticastMac, type Mac, MAC_BROADCAST } from '@vnet/frame';
+import {
+  ArpOperation,
+  ArpPacket,
+  ETHERNET_HEADER_LEN,
+  EthernetFrame,
+  EtherType,
+  type Ipv4Address,
+  isMulticastIpv4,
+  isMulticastMac,
+  MAC_BROADCAST,
+  type Mac,
+} from '@vnet/frame';
+import { BROADCAST32 } from '../addr32.js';
 import type { Core } from '../core.js';
 import { RxDrop } from '../stats.js';
 import type { Interface } from './interface.js';
@@ -34,7 +46,7 @@ export class ArpLayer {
     const sha = p.senderMac;
     const sip = p.senderIp;
     const tip = p.targetIp;
-    if (isMulticastMac(sha) || sha === iface.mac || isMulticastIpv4(sip) || sip === 0xffff_ffff) return RxDrop.ArpBogus;
+    if (isMulticastMac(sha) || sha === iface.mac || isMulticastIpv4(sip) || (sip | 0) === BROADCAST32) return RxDrop.ArpBogus;
     const stats = this.core.stats.arp;
     if (op === ArpOperation.Request) stats.InRequests++;
     else stats.InReplies++;

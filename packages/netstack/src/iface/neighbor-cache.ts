@@ -10,12 +10,26 @@
  * nothing is allocated; only packets that must wait are copied. Timers are deadlines checked by
  * `poll`, never scheduled callbacks.
  */
-import { EtherType, EthernetFrame, formatIpv4, formatMac, type Ipv4Address, ipv4MulticastMac, Ipv4Packet, isMulticastIpv4, MAC_BROADCAST, type Mac } from '@vnet/frame';
+import {
+  EthernetFrame,
+  EtherType,
+  formatIpv4,
+  formatMac,
+  type Ipv4Address,
+  Ipv4Packet,
+  isMulticastIpv4,
+  MAC_BROADCAST,
+  type Mac,
+} from '@vnet/frame';
+import { src32 } from '../addr32.js';
 import type { Core } from '../core.js';
 import { HEADROOM } from '../layout.js';
 import type { SendStatus } from '../protocol.js';
 import { TxDrop } from '../stats.js';
-import type { Interface } from './interface.js';
+import { type Interface, macToBytes } from './interface.js';
+
+const BROADCAST = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+
 import { Neighbor, NeighborState } from './neighbor.js';
 
 /** How an ARP packet vouches for a neighbour's address. */
@@ -38,6 +52,8 @@ export interface NeighborInfo {
 
 export class NeighborCache {
   private readonly eth = new EthernetFrame();
+  /** 01:00:5e + the group's low 23 bits (RFC 1112), rewritten per use. */
+  private readonly group = new Uint8Array([0x01, 0x00, 0x5e, 0, 0, 0]);
   private readonly ip = new Ipv4Packet();
   private due = Number.POSITIVE_INFINITY;
   private pollNow = 0;
@@ -57,10 +73,16 @@ export class NeighborCache {
   output(iface: Interface, nextHop: Ipv4Address, buf: Uint8Array, off: number, len: number): SendStatus {
     const core = this.core;
     if (iface.loopback) return core.loopback(buf, off, len) ? 'local' : 'dropped';
-    let mac: Mac;
-    if (iface.isBroadcast(nextHop)) mac = MAC_BROADCAST;
-    else if (isMulticastIpv4(nextHop)) mac = ipv4MulticastMac(nextHop);
-    else {
+    // MACs are copied as bytes: a 48-bit MAC is a double, which a call would box on the heap.
+    const e = off - HEADROOM;
+    if (iface.isBroadcast(nextHop)) buf.set(BROADCAST, e);
+    else if (isMulticastIpv4(nextHop)) {
+      const m = this.group;
+      m[3] = (nextHop >>> 16) & 0x7f;
+      m[4] = nextHop >>> 8;
+      m[5] = nextHop;
+      buf.set(m, e);
+    } else {
       const n = iface.neighbors.get(nextHop | 0);
       if (n === undefined || !n.valid) return this.resolve(iface, n, nextHop, buf, off, len);
       if (n.state === NeighborState.Stale) {
@@ -68,9 +90,11 @@ export class NeighborCache {
         this.schedule(n, core.now + core.neighborOpts.delayMs);
       }
       n.used = core.now;
-      mac = n.mac;
+      buf.set(n.macBytes, e);
     }
-    return this.frame(iface, mac, buf, off, len) ? 'sent' : 'dropped';
+    buf.set(iface.macBytes, e + 6);
+    this.eth.reset(buf, e).ethertype = EtherType.IPv4;
+    return core.transmit(iface, buf, e, len + HEADROOM) ? 'sent' : 'dropped';
   }
 
   /** What an ARP packet from `ip` at `mac` on `iface` tells us (RFC 826's merge, Linux's neigh_update). */
@@ -194,6 +218,7 @@ export class NeighborCache {
   /** Enters a state with a known MAC and sends whatever waited for it. */
   private become(n: Neighbor, mac: Mac, state: NeighborState, deadline: number): void {
     n.mac = mac;
+    macToBytes(mac, n.macBytes);
     n.state = state;
     n.probes = 0;
     n.deadline = Number.POSITIVE_INFINITY;
@@ -202,7 +227,7 @@ export class NeighborCache {
     if (queue.length === 0) return;
     n.queue = [];
     n.queueBytes = 0;
-    for (const q of queue) this.frame(n.iface, mac, q, HEADROOM, heldLen(q));
+    for (const q of queue) this.frame(n, q, HEADROOM, heldLen(q));
   }
 
   private resolve(iface: Interface, n: Neighbor | undefined, nextHop: Ipv4Address, buf: Uint8Array, off: number, len: number): SendStatus {
@@ -230,7 +255,7 @@ export class NeighborCache {
       // Ask from the source of the packet if it is one of this interface's addresses.
       n.state = NeighborState.Incomplete;
       n.probes = 0;
-      const src = this.ip.reset(buf, off).src;
+      const src = src32(this.ip.reset(buf, off));
       n.probes++;
       core.arp.request(iface, nextHop, iface.hasAddress(src) ? src : iface.sourceFor(nextHop), MAC_BROADCAST);
       this.schedule(n, core.now + o.retransMs);
@@ -276,13 +301,13 @@ export class NeighborCache {
     this.core.noteDeadline(at);
   }
 
-  /** Writes the Ethernet header in front of the datagram and transmits. */
-  private frame(iface: Interface, dstMac: Mac, buf: Uint8Array, off: number, len: number): boolean {
+  /** Writes the Ethernet header to `n` in front of a held datagram and transmits. */
+  private frame(n: Neighbor, buf: Uint8Array, off: number, len: number): boolean {
     const eth = this.eth.reset(buf, off - HEADROOM);
-    eth.dst = dstMac;
-    eth.src = iface.mac;
+    eth.dst = n.mac;
+    eth.src = n.iface.mac;
     eth.ethertype = EtherType.IPv4;
-    return this.core.transmit(iface, buf, off - HEADROOM, len + HEADROOM);
+    return this.core.transmit(n.iface, buf, off - HEADROOM, len + HEADROOM);
   }
 }
 

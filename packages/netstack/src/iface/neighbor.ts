@@ -25,6 +25,8 @@ export type NeighborState = (typeof NeighborState)[keyof typeof NeighborState];
 export class Neighbor {
   state: NeighborState = NeighborState.Incomplete;
   mac: Mac = 0;
+  /** `mac` as bytes, for writing into frames without boxing the number. */
+  readonly macBytes = new Uint8Array(6);
   /** When the current state's timer fires; Infinity when it has none. */
   deadline = Number.POSITIVE_INFINITY;
   /** Probes sent in the current INCOMPLETE or PROBE round. */

@@ -11,12 +11,16 @@
 import { formatIpv4, type Ipv4Address, type Ipv4Cidr } from '@vnet/frame';
 import { checkInt, cidrOf, ipv4Of } from '../address.js';
 import { NetstackError } from '../errors.js';
-import type { Interface } from './interface.js';
+import type { IfAddress, Interface } from './interface.js';
 
 export type RouteProto = 'kernel' | 'static';
 
 export class Route {
-  readonly mask: number;
+  /** int32 forms for the per-frame paths (see `addr32.ts`). */
+  readonly mask32: number;
+  readonly network32: number;
+  readonly via32: number;
+  readonly src32: number;
 
   constructor(
     readonly network: Ipv4Address,
@@ -30,11 +34,10 @@ export class Route {
     readonly src: Ipv4Address,
     readonly seq: number,
   ) {
-    this.mask = prefixLength === 0 ? 0 : (0xffff_ffff << (32 - prefixLength)) >>> 0;
-  }
-
-  matches(a: Ipv4Address): boolean {
-    return (a & this.mask) >>> 0 === this.network;
+    this.mask32 = prefixLength === 0 ? 0 : 0xffff_ffff << (32 - prefixLength);
+    this.network32 = network | 0;
+    this.via32 = via | 0;
+    this.src32 = src | 0;
   }
 }
 
@@ -81,8 +84,8 @@ export interface RouteContext {
   interfaceByName(name: string): Interface;
   readonly interfaces: readonly Interface[];
   isLocal(a: Ipv4Address): boolean;
-  /** Called after any change, so cached decisions are dropped. */
-  changed(): void;
+  /** Throws `closed` once the stack is closed. */
+  checkOpen(): void;
 }
 
 export class RouteTable {
@@ -93,6 +96,7 @@ export class RouteTable {
 
   /** `ip route add`. Throws `route-exists`, `network-unreachable` (gateway not on a connected network), `bad-address`. */
   add(spec: RouteSpec): void {
+    this.ctx.checkOpen();
     const dst = cidrOf(spec.dst, 'route destination');
     if (dst.address !== dst.network) {
       throw new NetstackError(
@@ -131,6 +135,7 @@ export class RouteTable {
 
   /** `ip route del`: the first route to `dst` that also matches the other fields given. */
   delete(sel: RouteSelector): void {
+    this.ctx.checkOpen();
     const dst = cidrOf(sel.dst, 'route destination');
     const via = sel.via === undefined ? undefined : ipv4Of(sel.via, 'route gateway');
     const i = this.routes.findIndex(
@@ -143,7 +148,6 @@ export class RouteTable {
     );
     if (i < 0) throw new NetstackError('no-such-route', `no route to ${formatIpv4(dst.network)}/${dst.length} matches; see routes.list()`);
     this.routes.splice(i, 1);
-    this.ctx.changed();
   }
 
   /** Every route, in lookup order. */
@@ -168,28 +172,28 @@ export class RouteTable {
     };
   }
 
-  /** Longest-prefix match among routes whose interface is administratively up. Allocates nothing. */
+  /** @internal Longest-prefix match among routes whose interface is administratively up. Allocates nothing. */
   find(a: Ipv4Address): Route | undefined {
     const list = this.routes;
     for (let i = 0; i < list.length; i++) {
       const r = list[i];
-      if ((a & r.mask) >>> 0 === r.network && r.iface.adminUp) return r;
+      if ((a & r.mask32) === r.network32 && r.iface.adminUp) return r;
     }
     return undefined;
   }
 
-  /** The source address for a datagram leaving by `r` towards `dst` (Linux's inet_select_addr). */
-  sourceFor(r: Route, dst: Ipv4Address): Ipv4Address {
-    if (r.src !== 0) return r.src;
-    const s = r.iface.sourceFor(r.via !== 0 ? r.via : dst);
+  /** @internal The source address (int32) for a datagram leaving by `r` towards `dst` (Linux's inet_select_addr). */
+  sourceFor(r: Route, dst: Ipv4Address): number {
+    if (r.src32 !== 0) return r.src32;
+    const s = r.iface.sourceFor(r.via32 !== 0 ? r.via32 : dst);
     if (s !== 0) return s;
     // An interface without addresses: any address of the host will do, as on Linux.
-    for (const i of this.ctx.interfaces) if (!i.loopback && i.addresses.length > 0) return i.addresses[0].address;
+    for (const i of this.ctx.interfaces) if (!i.loopback && i.addresses.length > 0) return i.addresses[0].address32;
     return 0;
   }
 
-  /** The connected route an address adds (`proto kernel scope link src ADDR`). */
-  addConnected(iface: Interface, cidr: Ipv4Cidr): void {
+  /** @internal The connected route an address adds (`proto kernel scope link src ADDR`). */
+  addConnected(iface: Interface, cidr: IfAddress): void {
     if (iface.loopback) return; // as on Linux, loopback prefixes live in the local table only
     for (const r of this.routes) {
       if (r.proto === 'kernel' && r.iface === iface && r.network === cidr.network && r.prefixLength === cidr.length) return;
@@ -197,20 +201,18 @@ export class RouteTable {
     this.insert(new Route(cidr.network, cidr.length, 0, iface, 0, 'kernel', cidr.address, this.seq++));
   }
 
-  /** Removes the connected route of an address and any route preferring it as source. */
-  removeConnected(iface: Interface, cidr: Ipv4Cidr): void {
+  /** @internal Removes the connected route of an address and any route preferring it as source. */
+  removeConnected(iface: Interface, cidr: IfAddress): void {
     for (let i = this.routes.length - 1; i >= 0; i--) {
       const r = this.routes[i];
       const connected = r.proto === 'kernel' && r.iface === iface && r.network === cidr.network && r.prefixLength === cidr.length;
       if (connected || r.src === cidr.address) this.routes.splice(i, 1);
     }
-    this.ctx.changed();
   }
 
-  /** Forgets every route through an interface being removed. */
+  /** @internal Forgets every route through an interface being removed. */
   removeInterface(iface: Interface): void {
     for (let i = this.routes.length - 1; i >= 0; i--) if (this.routes[i].iface === iface) this.routes.splice(i, 1);
-    this.ctx.changed();
   }
 
   /** The interface whose connected prefix holds `gw` most specifically. */
@@ -239,7 +241,6 @@ export class RouteTable {
       i++;
     }
     list.splice(i, 0, r);
-    this.ctx.changed();
   }
 }
 

@@ -10,8 +10,8 @@
 import { Ipv4Packet } from '@vnet/frame';
 import { copyBytes } from '../bytes.js';
 import type { Core } from '../core.js';
-import { HEADROOM } from '../layout.js';
 import type { Interface } from '../iface/interface.js';
+import { HEADROOM } from '../layout.js';
 import type { SendStatus } from '../protocol.js';
 
 export class Fragmenter {

@@ -13,10 +13,11 @@
  * up without another copy.
  */
 import { IPV4_MAX_HEADER_LEN, Ipv4Packet } from '@vnet/frame';
+import { dst32, src32 } from '../addr32.js';
 import { copyBytes } from '../bytes.js';
 import type { Core } from '../core.js';
-import { HEADROOM } from '../layout.js';
 import type { Interface } from '../iface/interface.js';
+import { HEADROOM } from '../layout.js';
 import { RxDrop } from '../stats.js';
 
 const DATA_AT = HEADROOM + IPV4_MAX_HEADER_LEN;
@@ -78,18 +79,22 @@ export class Reassembler {
     const end = first + len;
     if ((more && (len === 0 || (len & 7) !== 0)) || hl + end > MAX_DATAGRAM) {
       st.ReasmFails++;
-      return core.rxDrop(iface, RxDrop.FragmentMalformed, true);
+      core.rxDrop(iface, RxDrop.FragmentMalformed, true);
+      return;
     }
-    let d = this.find(f.src, f.dst, f.identification, f.protocol);
+    const src = src32(f);
+    const dst = dst32(f);
+    let d = this.find(src, dst, f.identification, f.protocol);
     if (d === undefined) {
       const size = DATA_AT + roundUp(end);
       if (core.stats.reassembly.bytes + size + OVERHEAD > core.reassemblyOpts.maxBytes) {
         st.ReasmFails++;
         st.InDiscards++;
-        return core.rxDrop(iface, RxDrop.ReasmMemory, false);
+        core.rxDrop(iface, RxDrop.ReasmMemory, false);
+        return;
       }
       const o = core.reassemblyOpts;
-      d = new Incomplete(f.src, f.dst, f.identification, f.protocol, iface, core.now + o.timeoutMs, size, o.maxHoles);
+      d = new Incomplete(src, dst, f.identification, f.protocol, iface, core.now + o.timeoutMs, size, o.maxHoles);
       this.list.push(d);
       this.charge(d, size + OVERHEAD);
       core.stats.reassembly.datagrams++;
@@ -97,7 +102,8 @@ export class Reassembler {
     }
     // Contradicting lengths: a second, different end; or data beyond the end.
     if (!more ? (d.payloadLen >= 0 && d.payloadLen !== end) || d.end > end : d.payloadLen >= 0 && end > d.payloadLen) {
-      return this.kill(d, RxDrop.ReasmOverlap, iface);
+      this.kill(d, RxDrop.ReasmOverlap, iface);
+      return;
     }
     let filled = false;
     if (!more && d.payloadLen < 0) {
@@ -105,12 +111,19 @@ export class Reassembler {
       filled = this.trimAfter(d, end);
     }
     const fill = len === 0 ? 0 : this.fillHoles(d, first, end - 1, more);
-    if (fill < 0) return this.kill(d, RxDrop.ReasmTooFragmented, iface);
+    if (fill < 0) {
+      this.kill(d, RxDrop.ReasmTooFragmented, iface);
+      return;
+    }
     if (fill === 0 && !filled) {
       // Nothing new: a duplicate (or a fragment wholly inside data we have).
-      return core.rxDrop(iface, RxDrop.FragmentDuplicate, false);
+      core.rxDrop(iface, RxDrop.FragmentDuplicate, false);
+      return;
     }
-    if (DATA_AT + end > d.buf.length && !this.grow(d, end)) return this.kill(d, RxDrop.ReasmMemory, iface);
+    if (DATA_AT + end > d.buf.length && !this.grow(d, end)) {
+      this.kill(d, RxDrop.ReasmMemory, iface);
+      return;
+    }
     copyBytes(bytes, off + hl, d.buf, DATA_AT + first, len);
     if (first === 0) {
       d.headerLen = hl;

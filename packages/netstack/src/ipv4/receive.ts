@@ -15,17 +15,17 @@ import {
   IpProtocol,
   Ipv4Packet,
   isMulticastIpv4,
-  isMulticastMac,
   updateChecksum16,
 } from '@vnet/frame';
+import { BROADCAST32, dst32, src32 } from '../addr32.js';
 import { copyBytes } from '../bytes.js';
 import type { Core } from '../core.js';
-import { HEADROOM } from '../layout.js';
 import type { Interface } from '../iface/interface.js';
+import { HEADROOM } from '../layout.js';
 import { RxDrop } from '../stats.js';
 
-/** 224.0.0.1, all systems on this subnet: the one group every host is in. */
-const ALL_HOSTS = 0xe000_0001;
+/** 224.0.0.1, all systems on this subnet: the one group every host is in (as an int32). */
+const ALL_HOSTS32 = 0xe000_0001 | 0;
 
 export class Ipv4Receive {
   private readonly eth = new EthernetFrame();
@@ -40,14 +40,23 @@ export class Ipv4Receive {
     const s = iface.stats;
     s.rxPackets++;
     s.rxBytes += len;
-    if (!iface.adminUp) return core.rxDrop(iface, RxDrop.InterfaceDown, false);
-    if (len < ETHERNET_HEADER_LEN) return core.rxDrop(iface, RxDrop.Truncated, true);
-    const eth = this.eth.reset(bytes, off);
-    const dst = eth.dst;
-    const group = isMulticastMac(dst);
+    if (!iface.adminUp) {
+      core.rxDrop(iface, RxDrop.InterfaceDown, false);
+      return;
+    }
+    if (len < ETHERNET_HEADER_LEN) {
+      core.rxDrop(iface, RxDrop.Truncated, true);
+      return;
+    }
+    // The destination is checked byte by byte (the I/G bit marks multicast and broadcast):
+    // reading it as the 48-bit number, a double, could box it on the heap.
+    const group = (bytes[off] & 1) !== 0;
     if (group) s.rxMulticast++;
-    else if (dst !== iface.mac) return core.rxDrop(iface, RxDrop.OtherHost, false);
-    const type = eth.ethertype;
+    else if (!iface.isOwnMac(bytes, off)) {
+      core.rxDrop(iface, RxDrop.OtherHost, false);
+      return;
+    }
+    const type = this.eth.reset(bytes, off).ethertype;
     if (type === EtherType.IPv4) {
       this.datagram(iface, bytes, off + ETHERNET_HEADER_LEN, len - ETHERNET_HEADER_LEN, group);
     } else if (type === EtherType.ARP) {
@@ -64,30 +73,66 @@ export class Ipv4Receive {
     const core = this.core;
     const st = core.stats.ip;
     st.InReceives++;
-    if (len < IPV4_HEADER_LEN) return this.headerError(iface, RxDrop.Truncated);
+    if (len < IPV4_HEADER_LEN) {
+      this.headerError(iface, RxDrop.Truncated);
+      return;
+    }
     const ip = this.ip.reset(bytes, off);
-    if (ip.version !== 4) return this.headerError(iface, RxDrop.BadVersion);
+    if (ip.version !== 4) {
+      this.headerError(iface, RxDrop.BadVersion);
+      return;
+    }
     const hl = ip.headerLen;
     const total = ip.totalLen;
-    if (hl < IPV4_HEADER_LEN || total < hl) return this.headerError(iface, RxDrop.BadHeaderLength);
-    if (total > len) return this.headerError(iface, RxDrop.Truncated);
-    if (!ip.verifyChecksum()) return this.headerError(iface, RxDrop.BadChecksum);
+    if (hl < IPV4_HEADER_LEN || total < hl) {
+      this.headerError(iface, RxDrop.BadHeaderLength);
+      return;
+    }
+    if (total > len) {
+      this.headerError(iface, RxDrop.Truncated);
+      return;
+    }
+    if (!ip.verifyChecksum()) {
+      this.headerError(iface, RxDrop.BadChecksum);
+      return;
+    }
 
-    const src = ip.src;
-    const dst = ip.dst;
+    const src = src32(ip);
+    const dst = dst32(ip);
     const fromWire = !iface.loopback;
-    if (isMulticastIpv4(src) || src === 0xffff_ffff || (fromWire && (src >>> 24 === 127 || dst >>> 24 === 127 || core.isLocal(src)))) {
+    // Martians (RFC 1812 §5.3.7): group or loopback sources, our own addresses from the wire, and
+    // loopback destinations from the wire.
+    if (isMulticastIpv4(src) || src === BROADCAST32 || (fromWire && (src >>> 24 === 127 || core.isLocal(src)))) {
       st.InAddrErrors++;
-      return core.rxDrop(iface, RxDrop.MartianSource, false);
+      core.rxDrop(iface, RxDrop.MartianSource, false);
+      return;
     }
-    if (core.isLocal(dst)) return this.local(iface, bytes, off, total, false);
-    if (core.isBroadcast(dst)) return this.local(iface, bytes, off, total, true);
+    if (fromWire && dst >>> 24 === 127) {
+      st.InAddrErrors++;
+      core.rxDrop(iface, RxDrop.MartianDestination, false);
+      return;
+    }
+    if (core.isLocal(dst)) {
+      this.local(iface, bytes, off, total, false);
+      return;
+    }
+    if (core.isBroadcast(dst)) {
+      this.local(iface, bytes, off, total, true);
+      return;
+    }
     if (isMulticastIpv4(dst)) {
-      if (dst === ALL_HOSTS) return this.local(iface, bytes, off, total, true);
+      if (dst === ALL_HOSTS32) {
+        this.local(iface, bytes, off, total, true);
+        return;
+      }
       st.InAddrErrors++;
-      return core.rxDrop(iface, RxDrop.MulticastNotJoined, false);
+      core.rxDrop(iface, RxDrop.MulticastNotJoined, false);
+      return;
     }
-    if (core.forwarding && fromWire && !linkGroup) return this.forward(iface, bytes, off, total);
+    if (core.forwarding && fromWire && !linkGroup) {
+      this.forward(iface, bytes, off, total);
+      return;
+    }
     st.InAddrErrors++;
     core.rxDrop(iface, RxDrop.NotForUs, false);
   }
@@ -105,13 +150,14 @@ export class Ipv4Receive {
     const proto = ip.protocol;
     let reason: string | undefined;
     if (proto === IpProtocol.ICMP) {
-      reason = core.icmp.input(iface, ip, broadcast);
+      reason = core.icmp.input(ip, broadcast);
     } else {
       const handler = core.protocols[proto];
       if (handler === undefined) {
         core.stats.ip.InUnknownProtos++;
         if (!broadcast) core.icmp.protocolUnreachable(bytes, off, total);
-        return core.rxDrop(iface, RxDrop.UnknownProtocol, false, frames);
+        core.rxDrop(iface, RxDrop.UnknownProtocol, false, frames);
+        return;
       }
       reason = handler.input(ip, iface.index, broadcast);
     }
@@ -131,19 +177,22 @@ export class Ipv4Receive {
     if (ip.ttl <= 1) {
       st.InHdrErrors++;
       core.icmp.timeExceeded(bytes, off, total);
-      return core.rxDrop(iface, RxDrop.TtlExceeded, false);
+      core.rxDrop(iface, RxDrop.TtlExceeded, false);
+      return;
     }
-    const dst = ip.dst;
+    const dst = dst32(ip);
     const route = core.routes.find(dst);
     if (route === undefined) {
       st.InNoRoutes++;
       core.icmp.netUnreachable(bytes, off, total);
-      return core.rxDrop(iface, RxDrop.NoRoute, false);
+      core.rxDrop(iface, RxDrop.NoRoute, false);
+      return;
     }
     if (total > route.iface.mtu && ip.dontFragment) {
       st.FragFails++;
       core.icmp.fragmentationNeeded(bytes, off, total, route.iface.mtu);
-      return core.rxDrop(iface, RxDrop.FragNeeded, false);
+      core.rxDrop(iface, RxDrop.FragNeeded, false);
+      return;
     }
     st.ForwDatagrams++;
     core.stats.frames.forwarded++;

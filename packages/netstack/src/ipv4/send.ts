@@ -7,13 +7,13 @@
  * payload once — into the port.
  */
 import { IPV4_HEADER_LEN, Ipv4, Ipv4Packet, type Ipv4Repr } from '@vnet/frame';
+import { dst32 } from '../addr32.js';
 import type { Core } from '../core.js';
-import { HEADROOM } from '../layout.js';
 import type { Route } from '../iface/route-table.js';
+import { HEADROOM } from '../layout.js';
 import type { SendStatus } from '../protocol.js';
 import { TxDrop } from '../stats.js';
 import { Fragmenter } from './fragment.js';
-
 
 export class Ipv4Send {
   private id: number;
@@ -79,7 +79,7 @@ export class Ipv4Send {
   /** Sends a complete datagram the stack built elsewhere (an ICMP error), routing it by its destination. */
   output(buf: Uint8Array, off: number, len: number): SendStatus {
     const core = this.core;
-    const dst = this.view.reset(buf, off).dst;
+    const dst = dst32(this.view.reset(buf, off));
     core.stats.ip.OutRequests++;
     if (core.isLocal(dst)) return core.loopback(buf, off, len) ? 'local' : 'dropped';
     const route = core.routes.find(dst);
@@ -95,7 +95,7 @@ export class Ipv4Send {
   routed(buf: Uint8Array, off: number, len: number, route: Route, dst: number): SendStatus {
     const core = this.core;
     const iface = route.iface;
-    const nextHop = route.via !== 0 ? route.via : dst;
+    const nextHop = route.via32 !== 0 ? route.via32 : dst;
     if (len <= iface.mtu) return core.neighbors.output(iface, nextHop, buf, off, len);
     if ((buf[off + 6] & 0x40) !== 0) {
       core.stats.ip.FragFails++;

@@ -2,8 +2,8 @@
  * A host: one TCP/IP stack over the node's link ends, and a shell of built-in commands
  * (ping, ip, ifconfig, arp, route, hostname), as a Mininet host is a kernel with a shell.
  */
-import { formatIpv4, parseIpv4 } from '@vnet/frame';
-import type { LinkEnd } from '@vnet/link';
+import { formatIpv4, parseIpv4, parseMac } from '@vnet/frame';
+import type { LinkEnd, Port } from '@vnet/link';
 import { Stack } from '@vnet/netstack';
 import { TopologyError } from '../errors.js';
 import type { PlannedHost } from '../plan.js';
@@ -11,6 +11,7 @@ import { splitWords } from '../tools/args.js';
 import { ip } from '../tools/ip.js';
 import { arp, ifconfig, route } from '../tools/net-tools.js';
 import { type PingHost, ping } from '../tools/ping.js';
+import { type PktgenOptions, type PktgenResult, pktgen } from '../tools/pktgen.js';
 import type { Poller } from './poller.js';
 import type { NodeInfo, PingResult } from './protocol.js';
 
@@ -18,6 +19,7 @@ const TOOLS = 'ping, ip (addr, link, route, neigh), ifconfig, arp, route, hostna
 
 export class HostNode implements PingHost {
   readonly stack: Stack;
+  private readonly ports: Port[] = [];
   private echoId = 0;
 
   constructor(
@@ -30,6 +32,7 @@ export class HostNode implements PingHost {
     plan.intfs.forEach((intf, index) => {
       const port = ends.get(intf.name);
       if (!port) throw new TopologyError('bad-state', `${plan.name}: no link end for ${intf.name}`);
+      this.ports.push(port);
       this.stack.addInterface({ name: intf.name, port, mac: index === 0 ? plan.mac : deriveMac(plan.mac, index) });
       // The stack learns the time when frames arrive, so that round trips are measured then.
       const receive = port.onFrame;
@@ -123,7 +126,7 @@ export class HostNode implements PingHost {
   async pingMany(targets: string[], timeout: number): Promise<PingResult[]> {
     const id = this.nextEchoId();
     const results: PingResult[] = targets.map((target) => ({ target, received: false }));
-    const bySeq = new Map(targets.map((t, i) => [i + 1, i]));
+    const bySeq = new Map(targets.map((_, i) => [i + 1, i]));
     let pending = targets.length;
     let done: () => void = () => {};
     const finished = new Promise<void>((resolve) => {
@@ -139,7 +142,7 @@ export class HostNode implements PingHost {
     const timer = setTimeout(done, timeout * 1000);
     try {
       this.kick();
-      targets.forEach((t, i) => this.stack.ping(parseIpv4(t), { id, seq: i + 1 }));
+      for (let i = 0; i < targets.length; i++) this.stack.ping(parseIpv4(targets[i]), { id, seq: i + 1 });
       this.poller.replan();
       if (pending > 0) await finished;
     } finally {
@@ -147,6 +150,13 @@ export class HostNode implements PingHost {
       sub.close();
     }
     return results;
+  }
+
+  /** Sends raw frames out of the first interface (the datapath benchmark's traffic source). */
+  generate(o: Omit<PktgenOptions, 'srcMac'>): Promise<PktgenResult> {
+    const port = this.ports[0];
+    if (!port) throw new TopologyError('bad-state', `${this.plan.name} has no interface`);
+    return pktgen(port, { ...o, srcMac: parseMac(this.plan.mac) });
   }
 
   close(): void {

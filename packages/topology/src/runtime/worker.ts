@@ -46,6 +46,11 @@ serveRpc(parentPort, {
   },
   cmd: ({ node: name, line }: CmdParams) => node(name).run(line),
   info: ({ node: name }: { node: string }) => node(name).info(),
+  pktgen: ({ node: name, ...options }: { node: string; dstMac: number; size: number; duration: number }) => {
+    const n = node(name);
+    if (!(n instanceof HostNode)) throw new Error(`${name} is a switch; pktgen runs on hosts`);
+    return n.generate(options);
+  },
   pingMany: ({ node: name, targets, timeout }: PingManyParams) => {
     const n = node(name);
     if (!(n instanceof HostNode)) throw new Error(`${name} is a switch; only hosts ping`);

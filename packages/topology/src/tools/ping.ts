@@ -99,6 +99,8 @@ export async function ping(host: PingHost, args: string[], write: (text: string)
     });
   try {
     for (let seq = 1; seq <= count && host.now() - start < deadline; seq++) {
+      // Poll first: the request carries the stack's current time, from which the reply's round trip is measured.
+      host.kick();
       host.stack.ping(dst, { id, seq, size, ttl });
       transmitted++;
       host.kick();

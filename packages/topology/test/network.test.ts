@@ -1,0 +1,99 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Network, TopologyError } from '../src/index.js';
+
+const nets: Network[] = [];
+function network(...args: ConstructorParameters<typeof Network>): Network {
+  const net = new Network(...args);
+  nets.push(net);
+  return net;
+}
+
+afterEach(async () => {
+  // Every integration test ends with the frame audit: nothing vanished.
+  for (const net of nets.splice(0)) {
+    if (net.running) expect(net.audit().links.filter((l) => !l.audit.balanced)).toEqual([]);
+    await net.stop();
+  }
+});
+
+describe('Network', () => {
+  it('starts minimal, pings, runs commands, and stops idempotently', async () => {
+    const net = network({ topo: 'minimal', autoSetMacs: true });
+    await net.start();
+    await net.start();
+    const r = await net.pingAll();
+    expect(r).toMatchObject({ sent: 2, received: 2, dropped: 0 });
+    const out = await net.get('h1').cmd('ping -c 2 -i 0.05 10.0.0.2');
+    expect(out).toMatch(
+      /^PING 10\.0\.0\.2 \(10\.0\.0\.2\) 56\(84\) bytes of data\.\n64 bytes from 10\.0\.0\.2: icmp_seq=1 ttl=64 time=\d+\.\d+ ms\n/,
+    );
+    expect(out).toMatch(/2 packets transmitted, 2 received, 0% packet loss, time \d+ms\nrtt min\/avg\/max\/mdev = /);
+    expect(await net.get('h1').cmd('ip addr show h1-eth0')).toMatch(/inet 10\.0\.0\.1\/8 brd 10\.255\.255\.255 scope global h1-eth0/);
+    expect(await net.get('h1').cmd('arp -n')).toMatch(/10\.0\.0\.2\s+ether\s+00:00:00:00:00:02\s+C\s+h1-eth0/);
+    expect(await net.get('h2').cmd('frobnicate')).toMatch(/frobnicate: command not found/);
+    expect(net.audit().ok).toBe(true);
+    await net.stop();
+    await net.stop();
+    await expect(net.start()).rejects.toThrow(TopologyError);
+  }, 30_000);
+
+  it('pings across a tree and takes links down and up', async () => {
+    const net = network({ topo: 'tree,depth=2,fanout=2' });
+    await net.start();
+    expect((await net.pingAll()).dropped).toBe(0);
+    net.configLinkStatus('s1', 's2', 'down');
+    const down = await net.pingAll(0.3);
+    // h1, h2 hang below s2: cut off from h3 and h4, still reaching each other.
+    expect(
+      down.results
+        .filter((x) => x.received)
+        .map((x) => `${x.source}>${x.target}`)
+        .sort(),
+    ).toEqual(['h1>h2', 'h2>h1', 'h3>h4', 'h4>h3']);
+    net.configLinkStatus('s1', 's2', 'up');
+    expect((await net.pingAll()).dropped).toBe(0);
+    expect(() => net.configLinkStatus('h1', 'h4', 'down')).toThrow(/no link between h1 and h4/);
+  }, 30_000);
+
+  it('delays frames as configured: RTT is twice the one-way delay', async () => {
+    const net = network({ topo: 'minimal', link: { delay: '5ms' } });
+    await net.start();
+    await net.pingAll();
+    const out = await net.get('h1').cmd('ping -c 5 -i 0.05 10.0.0.2');
+    const rtts = [...out.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+    // Two links each way: h1→s1→h2 and back is 4 × 5 ms, plus the time the nodes take.
+    expect(rtts).toHaveLength(5);
+    expect(rtts[0]).toBeGreaterThanOrEqual(20);
+    expect(rtts[2]).toBeLessThan(23);
+    net.links()[0].configure({ delay: '0ms' });
+    net.links()[1].configure({ delay: '0ms' });
+    const fast = await net.get('h1').cmd('ping -c 3 -i 0.05 10.0.0.2');
+    expect(Number(/rtt min\/avg\/max\/mdev = [\d.]+\/([\d.]+)\//.exec(fast)?.[1])).toBeLessThan(5);
+  }, 30_000);
+
+  it('refuses a topology with loops until switches run spanning tree', async () => {
+    const net = network({ topo: 'torus,3,3' });
+    await expect(net.start()).rejects.toMatchObject({ code: 'loop' });
+    expect(net.running).toBe(false);
+  });
+
+  it('survives a crashed node: reported, its links down, the rest running', async () => {
+    const crashes: string[][] = [];
+    const net = network({ topo: 'single,3', placement: 'thread', onCrash: (nodes) => crashes.push(nodes) });
+    await net.start();
+    expect((await net.pingAll()).dropped).toBe(0);
+    await net.crash('h3');
+    expect(crashes).toEqual([['h3']]);
+    expect(net.crashedNodes).toEqual(['h3']);
+    const r = await net.pingAll(0.3, ['h1', 'h2']);
+    expect(r.dropped).toBe(0);
+    await expect(net.get('h3').cmd('ip addr')).rejects.toMatchObject({ code: 'node-crashed' });
+    expect(net.links()[2].stats().up).toBe(false);
+  }, 30_000);
+
+  it('runs the same nodes in a pool of workers', async () => {
+    const net = network({ topo: 'linear,4,2', placement: 'pool', autoStaticArp: true });
+    await net.start();
+    expect((await net.pingAll()).dropped).toBe(0);
+  }, 30_000);
+});
