@@ -168,6 +168,14 @@ export class LinkEnd implements Port {
     return this.impairer.offer(bytes, offset, length);
   }
 
+  /**
+   * Whether a frame of `length` bytes would find room in the ring now. A traffic source can wait
+   * for room (back-pressure) rather than offer frames that are dropped as `ring-full`.
+   */
+  hasRoom(length: number): boolean {
+    return this.tx.fits(length);
+  }
+
   /** Sets this end administratively up or down (`ip link set dev … up|down`); the peer loses carrier too. */
   setUp(up: boolean): void {
     const bit = State.adminDown(this.s);

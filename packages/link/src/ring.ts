@@ -169,6 +169,16 @@ export class RingProducer implements FrameSink {
     return true;
   }
 
+  /** Whether a record of `length` bytes would fit now; a sender can wait for room instead of counting drops. */
+  fits(length: number): boolean {
+    const size = RECORD_HEADER_BYTES + ((length + 7) & ~7);
+    const cap = this.capacity;
+    const h = this.head;
+    const t = (this.tail = Atomics.load(this.ctrl, TAIL));
+    if (h >= t) return h + size < cap || (h + size === cap && t !== 0) || size < t;
+    return h + size < t;
+  }
+
   /** Finds room for a record and writes its length and flags; returns its position, or −1 when full. */
   private claim(length: number, flags: number): number {
     const size = RECORD_HEADER_BYTES + ((length + 7) & ~7);

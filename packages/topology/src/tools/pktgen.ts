@@ -3,7 +3,7 @@
  * into a host's port, as fast as the link takes them, for a given time. It measures the
  * datapath (rings, switch), not the stack: frames carry the local experimental EtherType.
  */
-import type { Port } from '@vnet/link';
+import type { LinkEnd } from '@vnet/link';
 
 export interface PktgenOptions {
   dstMac: number;
@@ -16,14 +16,14 @@ export interface PktgenOptions {
 
 export interface PktgenResult {
   sent: number;
-  /** Frames the link refused (its ring was full): counted there as ring-full drops. */
+  /** Frames the link dropped (it went down, or an impairment dropped them). */
   refused: number;
   elapsed: number;
 }
 
 const BURST = 256;
 
-export async function pktgen(port: Port, o: PktgenOptions): Promise<PktgenResult> {
+export async function pktgen(port: LinkEnd, o: PktgenOptions): Promise<PktgenResult> {
   const frame = new Uint8Array(o.size);
   const dv = new DataView(frame.buffer);
   dv.setUint16(0, Math.floor(o.dstMac / 2 ** 32));
@@ -36,7 +36,8 @@ export async function pktgen(port: Port, o: PktgenOptions): Promise<PktgenResult
   const start = performance.now();
   const end = start + o.duration;
   while (performance.now() < end) {
-    for (let i = 0; i < BURST; i++) {
+    // Back-pressure, as a NIC's full TX queue: send only while the ring has room.
+    for (let i = 0; i < BURST && port.hasRoom(o.size); i++) {
       if (port.send(frame, 0, o.size)) sent++;
       else refused++;
     }
