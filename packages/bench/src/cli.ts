@@ -2,11 +2,11 @@
 // directory, each in its own process, prints a table and writes a JSON report.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pc from 'picocolors';
 import type { BenchRow } from './index.js';
+import { formatRows, report } from './report.js';
 
 const args = process.argv.slice(2);
 const jsonAt = args.indexOf('--json');
@@ -42,20 +42,7 @@ for (const file of files) {
   for (const line of r.stdout.split('\n')) if (line.startsWith('{')) rows.push({ ...(JSON.parse(line) as BenchRow), file: rel });
 }
 
-const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toPrecision(3));
-const width = Math.max(10, ...rows.map((r) => r.name.length));
-for (const r of rows) {
-  const mark = r.pass === undefined ? ' ' : r.pass ? pc.green('✓') : pc.red('✗');
-  const target = r.target ? pc.dim(`target ${r.target}`) : '';
-  const gcs = r.gcs > 0 ? pc.dim(` (${r.gcs} GC)`) : '';
-  process.stdout.write(`${mark} ${r.name.padEnd(width)}  ${fmt(r.value).padStart(9)} ${r.unit.padEnd(10)} ${target}${gcs}\n`);
-}
-const machine = {
-  cpus: cpus().length,
-  cpu: cpus()[0]?.model ?? 'unknown',
-  memoryGiB: Math.round(totalmem() / 2 ** 30),
-  node: process.version,
-};
-writeFileSync(reportPath, `${JSON.stringify({ date: new Date().toISOString(), machine, rows }, null, 2)}\n`);
+process.stdout.write(formatRows(rows));
+writeFileSync(reportPath, report(rows));
 process.stderr.write(pc.dim(`report written to ${reportPath}\n`));
 process.exit(failed ? 1 : 0);

@@ -82,3 +82,16 @@ export let sink: unknown;
 export function consume(v: unknown): void {
   sink = v;
 }
+
+export { formatRows, report } from './report.js';
+
+/** Runs benches in this process, one after the other (as `vnet bench` does), and returns their rows. */
+export async function runBenches(benches: Bench[], file: string, filter: string[] = []): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const bench of benches) {
+    if (filter.length > 0 && !filter.some((f) => bench.name.includes(f))) continue;
+    const value = await bench.run();
+    rows.push({ name: bench.name, value, unit: bench.unit, target: bench.target, pass: meets(value, bench.target), gcs: 0, file });
+  }
+  return rows;
+}

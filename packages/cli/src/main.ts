@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Command, CommanderError, Option } from 'commander';
+import { benchCommand } from './commands/bench.js';
 import { decodeCommand } from './commands/decode.js';
 import { runScript } from './commands/run.js';
 import { CliError } from './errors.js';
@@ -61,6 +62,14 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .option('--json', 'one JSON object per frame, fields named as Wireshark names them')
     .action(async (file: string, opts: { json?: boolean }) => {
       code = await decodeCommand(file, { json: opts.json ?? false }, io);
+    });
+  program
+    .command('bench')
+    .description('measure the emulator on this machine: start-up, pingall, round trip, datapath rate')
+    .argument('[filter...]', 'only benchmarks whose name contains one of these words')
+    .option('--json', 'print a JSON report instead of the table')
+    .action(async (filter: string[], opts: { json?: boolean }) => {
+      code = await benchCommand(filter, opts.json ?? false, io);
     });
   program
     .command('run')

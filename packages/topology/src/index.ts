@@ -9,6 +9,7 @@
  * console.log(await net.get('h1').cmd('ping -c 3 10.0.0.2'));
  * ```
  */
+export { networkBenchmarks } from './benchmarks.js';
 export * from './builtins.js';
 export * from './errors.js';
 export {
@@ -19,7 +20,7 @@ export {
   NodeHandle,
   type PingAllResult,
   type Placement,
-  THREAD_PLACEMENT_LIMIT,
+  threadPlacementLimit,
 } from './network.js';
 export * from './plan.js';
 export type { NodeInfo, PingResult } from './runtime/protocol.js';
