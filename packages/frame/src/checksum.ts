@@ -23,17 +23,20 @@ export type ChecksumMode =
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-// The last buffer summed through a 32-bit view: frames of one ring share a buffer, so this
-// view is reused instead of being allocated per call.
-let viewBuffer: ArrayBufferLike | undefined;
-let view32: Uint32Array = new Uint32Array(0);
+// 32-bit views of the last few buffers summed: frames of one ring share a buffer, and a host
+// alternates between a few (the rings it receives from, its own send buffer), so views are
+// made once per buffer, not per call. Four slots, replaced in turn.
+const viewBuffers: Array<ArrayBufferLike | undefined> = [undefined, undefined, undefined, undefined];
+const views: Uint32Array[] = [new Uint32Array(0), new Uint32Array(0), new Uint32Array(0), new Uint32Array(0)];
+let nextSlot = 0;
 
 function words32(buffer: ArrayBufferLike): Uint32Array {
-  if (buffer !== viewBuffer) {
-    viewBuffer = buffer;
-    view32 = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
-  }
-  return view32;
+  for (let i = 0; i < 4; i++) if (viewBuffers[i] === buffer) return views[i];
+  const slot = nextSlot;
+  nextSlot = (nextSlot + 1) & 3;
+  viewBuffers[slot] = buffer;
+  views[slot] = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
+  return views[slot];
 }
 
 /** Big-endian 16-bit word sum of a short range, unfolded. */

@@ -18,12 +18,14 @@ import {
   Ipv4,
   Ipv4Packet,
   type Ipv4Repr,
+  internetChecksum,
   isMulticastIpv4,
   updateChecksum16,
+  verifyChecksum,
 } from '@vnet/frame';
 import { dst32, src32 } from '../addr32.js';
 import { copyBytes } from '../bytes.js';
-import { checksumOf, checksumOk } from '../checksum.js';
+
 import type { Core } from '../core.js';
 import type { Route } from '../iface/route-table.js';
 import { HEADROOM, PAYLOAD_AT } from '../layout.js';
@@ -80,7 +82,7 @@ export class IcmpLayer {
       return RxDrop.IcmpTruncated;
     }
     const m = this.msg.reset(ip.bytes, ip.payloadOffset, len);
-    if (!checksumOk(m.bytes, m.offset, m.offset + len)) {
+    if (!verifyChecksum(m.bytes, m.offset, m.offset + len)) {
       st.InCsumErrors++;
       st.InErrors++;
       return RxDrop.IcmpChecksum;
@@ -132,7 +134,7 @@ export class IcmpLayer {
     }
     for (; i < r.size; i++) buf[data + i] = i;
     m.checksum = 0;
-    m.checksum = checksumOf(buf, PAYLOAD_AT, PAYLOAD_AT + len);
+    m.checksum = internetChecksum(buf, PAYLOAD_AT, PAYLOAD_AT + len);
     core.stats.icmp.OutMsgs++;
     core.stats.icmp.OutEchos++;
     return core.tx.sendBuilt(dst, r.src, IpProtocol.ICMP, r.ttl, r.tos, r.df, len);
@@ -198,7 +200,7 @@ export class IcmpLayer {
     m.rest = 0;
     if (mtu !== 0) m.nextHopMtu = mtu;
     m.checksum = 0;
-    m.checksum = checksumOf(out, PAYLOAD_AT, PAYLOAD_AT + icmpLen);
+    m.checksum = internetChecksum(out, PAYLOAD_AT, PAYLOAD_AT + icmpLen);
 
     const r = this.repr;
     r.identification = core.tx.nextId();

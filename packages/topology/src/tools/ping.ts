@@ -112,7 +112,7 @@ export async function ping(host: PingHost, args: string[], write: (text: string)
   } finally {
     sub.close();
   }
-  const elapsed = Math.round(host.now() - start);
+  const elapsed = Math.floor(host.now() - start);
   const received = replies.length;
   const loss = transmitted === 0 ? 0 : Math.round((100 * (transmitted - received)) / transmitted);
   let stats = `\n--- ${target} ping statistics ---\n${transmitted} packets transmitted, ${received} received, `;
