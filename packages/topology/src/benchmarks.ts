@@ -55,9 +55,8 @@ function pingRtt(): Promise<number> {
   return withMinimal(async (net) => {
     const rtts: number[] = [];
     for (let i = 0; i < 300; i++) {
-      const r = await net.ping(['h1', 'h2']);
-      const x = r.results.find((y) => y.source === 'h1');
-      if (x?.rtt !== undefined) rtts.push(x.rtt * 1000);
+      const [r] = await net.pingFrom('h1', ['h2']);
+      if (r.rtt !== undefined) rtts.push(r.rtt * 1000);
     }
     return median(rtts);
   });

@@ -205,23 +205,33 @@ export class Network {
     return this.rpcFor(node).call<NodeInfo>('info', { node });
   }
 
+  /** One ping from `source` to each target at once: who answered within `timeout` seconds, and how fast. */
+  async pingFrom(source: string, targets: string[], timeout = 1): Promise<PingAllResult['results']> {
+    this.mustBe('running', 'ping');
+    const addrs = targets.map((t) => hostIp(this.hostPlan(t)));
+    const res = await this.rpcFor(source)
+      .call<PingResult[]>('pingMany', { node: source, targets: addrs, timeout })
+      .catch((): PingResult[] => addrs.map((target) => ({ target, received: false })));
+    return res.map((r, i) => ({ source, target: targets[i], received: r.received, rtt: r.rtt }));
+  }
+
   /** Pings between every pair of the given hosts (all by default), one ping each, in parallel. */
   async pingAll(timeout = 1, hosts = this.hosts): Promise<PingAllResult> {
     this.mustBe('running', 'ping');
-    const addr = new Map(hosts.map((h) => [h, hostIp(this.hostPlan(h))]));
-    const results = await Promise.all(
-      hosts.map(async (source) => {
-        const targets = hosts.filter((h) => h !== source);
-        const res = await this.rpcFor(source)
-          .call<PingResult[]>('pingMany', { node: source, targets: targets.map((t) => addr.get(t)!), timeout })
-          .catch((): PingResult[] => targets.map((t) => ({ target: addr.get(t)!, received: false })));
-        return res.map((r, i) => ({ source, target: targets[i], received: r.received, rtt: r.rtt }));
-      }),
-    );
-    const flat = results.flat();
-    const received = flat.filter((r) => r.received).length;
-    const sent = flat.length;
-    return { sent, received, dropped: sent === 0 ? 0 : Math.round((100 * (sent - received)) / sent), results: flat };
+    const results = (
+      await Promise.all(
+        hosts.map((source) =>
+          this.pingFrom(
+            source,
+            hosts.filter((h) => h !== source),
+            timeout,
+          ),
+        ),
+      )
+    ).flat();
+    const received = results.filter((r) => r.received).length;
+    const sent = results.length;
+    return { sent, received, dropped: sent === 0 ? 0 : Math.round((100 * (sent - received)) / sent), results };
   }
 
   /** Mininet's `ping([h1, h2])`. */
