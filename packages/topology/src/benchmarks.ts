@@ -42,9 +42,10 @@ async function withMinimal<T>(f: (net: Network) => Promise<T>): Promise<T> {
   }
 }
 
-/** Raw frames h1 → s1 → h2 for two seconds: frames delivered to h2 per second. */
+/** Raw frames h1 → s1 → h2 for two seconds, after half a second to warm up: frames delivered to h2 per second. */
 function pktgen(size: number): Promise<number> {
   return withMinimal(async (net) => {
+    await net.pktgen('h1', 'h2', size, 500);
     const r = await net.pktgen('h1', 'h2', size, 2000);
     return r.delivered / r.seconds;
   });
