@@ -28,7 +28,7 @@ import { topoFromString } from './builtins.js';
 import { TopologyError } from './errors.js';
 import { impairmentsOf } from './impairments.js';
 import { findSwitchLoop, type Plan, type PlannedHost, type PlannedNode, planNetwork } from './plan.js';
-import type { NodeInfo, PingResult, WorkerInit } from './runtime/protocol.js';
+import type { NodeInfo, OutputEvent, PingResult, WorkerInit } from './runtime/protocol.js';
 import { RpcClient } from './runtime/rpc.js';
 import type { LinkOptions, TopoSpec } from './spec.js';
 import { type HostOptions, type LinkParams, type SwitchOptions, Topo, topoFromSpec } from './topo.js';
@@ -110,6 +110,9 @@ export class Network {
   private state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
   private readonly crashed = new Set<string>();
   private readonly exitHooks: Array<() => void> = [];
+  private nextJob = 1;
+  /** Where the output of running commands goes, by job. */
+  private readonly outputs = new Map<number, (text: string) => void>();
 
   constructor(options: NetworkOptions = {}) {
     this.options = options;
@@ -200,9 +203,28 @@ export class Network {
     return [...this.topo.switches(), ...this.topo.hosts()];
   }
 
-  /** Runs a shell command line on a node and returns its output. */
-  async cmd(node: string, line: string): Promise<string> {
-    return this.rpcFor(node).call<string>('cmd', { node, line });
+  /**
+   * Runs a command line on a node and returns its output, as Mininet's `cmd`. `onOutput` sees
+   * the output as it comes; aborting `signal` interrupts the command (Ctrl-C at the prompt),
+   * which then ends as it would on a terminal (ping prints its statistics).
+   */
+  async cmd(node: string, line: string, options: { onOutput?: (text: string) => void; signal?: AbortSignal } = {}): Promise<string> {
+    const rpc = this.rpcFor(node);
+    const job = this.nextJob++;
+    let out = '';
+    this.outputs.set(job, (text) => {
+      out += text;
+      options.onOutput?.(text);
+    });
+    const interrupt = () => void rpc.call('interrupt', { job }).catch(() => undefined);
+    options.signal?.addEventListener('abort', interrupt, { once: true });
+    try {
+      await rpc.call('cmd', { node, line, job });
+    } finally {
+      options.signal?.removeEventListener('abort', interrupt);
+      this.outputs.delete(job);
+    }
+    return out;
   }
 
   /** Information about a node's interfaces, straight from its worker. */
@@ -395,7 +417,13 @@ export class Network {
     await Promise.all(
       groups.map(async (nodes) => {
         const worker = spawnWorker();
-        const handle: WorkerHandle = { worker, rpc: new RpcClient(worker), nodes: nodes.map((n) => n.name), alive: true };
+        const rpc = new RpcClient(worker, (e) => {
+          if (e.event === 'output') {
+            const { job, text } = e.data as OutputEvent;
+            this.outputs.get(job)?.(text);
+          }
+        });
+        const handle: WorkerHandle = { worker, rpc, nodes: nodes.map((n) => n.name), alive: true };
         this.workers.push(handle);
         for (const n of nodes) this.workerOf.set(n.name, handle);
         worker.on('error', (e) => this.onWorkerFailure(handle, e));
@@ -488,8 +516,8 @@ export class NodeHandle {
   }
 
   /** Runs a command line on the node, as Mininet's `node.cmd()`, and returns its output. */
-  cmd(line: string): Promise<string> {
-    return this.net.cmd(this.plan.name, line);
+  cmd(line: string, options?: { onOutput?: (text: string) => void; signal?: AbortSignal }): Promise<string> {
+    return this.net.cmd(this.plan.name, line, options);
   }
 }
 

@@ -37,6 +37,25 @@ describe('Network', () => {
     await expect(net.start()).rejects.toThrow(TopologyError);
   }, 30_000);
 
+  it("streams a command's output and interrupts it, as Ctrl-C does", async () => {
+    const net = network({ topo: 'minimal' });
+    await net.start();
+    const abort = new AbortController();
+    const seen: string[] = [];
+    const done = net.get('h1').cmd('ping -i 0.05 10.0.0.2', {
+      signal: abort.signal,
+      onOutput: (t) => {
+        seen.push(t);
+        // Stop after the third reply.
+        if (seen.join('').includes('icmp_seq=3 ')) abort.abort();
+      },
+    });
+    const out = await done;
+    expect(seen.length).toBeGreaterThan(3);
+    expect(out).toBe(seen.join(''));
+    expect(out).toMatch(/\n--- 10\.0\.0\.2 ping statistics ---\n(3|4) packets transmitted, (3|4) received, 0% packet loss/);
+  }, 30_000);
+
   it('pings across a tree and takes links down and up', async () => {
     const net = network({ topo: 'tree,depth=2,fanout=2' });
     await net.start();

@@ -22,6 +22,8 @@ export interface ShellIo {
 export class Shell {
   private readonly rl: Interface;
   private closed = false;
+  /** The node command in progress, which Ctrl-C interrupts. */
+  private running: AbortController | undefined;
 
   constructor(
     private readonly net: Network,
@@ -39,10 +41,12 @@ export class Shell {
 
   /** Reads and runs lines until exit, quit or end of input. */
   async run(): Promise<void> {
-    // Ctrl-C at the prompt clears the line, as in a shell; it does not stop the network.
+    // Ctrl-C interrupts the running command (ping then prints its statistics), or at the
+    // prompt clears the line, as in a shell; it never stops the network.
     this.rl.on('SIGINT', () => {
       this.io.output.write('^C\n');
-      this.rl.prompt();
+      if (this.running) this.running.abort();
+      else this.rl.prompt();
     });
     this.rl.prompt();
     for await (const line of this.rl) {
@@ -65,13 +69,23 @@ export class Shell {
       const command = COMMANDS[first];
       let out: string | undefined;
       if (command) out = await command.run(ctx, args);
-      else if (this.net.nodeNames().includes(first)) out = await this.net.cmd(first, this.substitute(args).join(' '));
+      else if (this.net.nodeNames().includes(first)) await this.runOnNode(first, args);
       else throw new Error(`unknown command or node: ${first} (type help)`);
       if (out) this.io.output.write(out.endsWith('\n') ? out : `${out}\n`);
     } catch (e) {
       this.io.output.write(`${pc.red(`*** ${(e as Error).message}`)}\n`);
     }
     return true;
+  }
+
+  /** Runs a command on a node, printing its output as it comes, until it ends or Ctrl-C. */
+  private async runOnNode(node: string, args: string[]): Promise<void> {
+    this.running = new AbortController();
+    try {
+      await this.net.cmd(node, this.substitute(args).join(' '), { onOutput: (t) => this.io.output.write(t), signal: this.running.signal });
+    } finally {
+      this.running = undefined;
+    }
   }
 
   /** Mininet's rule: a word that names a host becomes that host's IP address. */

@@ -90,12 +90,8 @@ export class HostNode implements PingHost {
     };
   }
 
-  /** Runs a command line; the output of a failing command ends with its complaint. */
-  async run(line: string): Promise<string> {
-    let out = '';
-    const write = (t: string) => {
-      out += t;
-    };
+  /** Runs a command line, writing its output as it comes; a failing command ends with its complaint. */
+  async run(line: string, write: (text: string) => void, signal: AbortSignal): Promise<void> {
     const [tool, ...args] = splitWords(line);
     try {
       this.kick();
@@ -103,7 +99,7 @@ export class HostNode implements PingHost {
         case undefined:
           break;
         case 'ping':
-          await ping(this, args, write);
+          await ping(this, args, write, signal);
           break;
         case 'ip':
           write(ip(this.stack, args));
@@ -131,7 +127,6 @@ export class HostNode implements PingHost {
     } finally {
       this.poller.replan();
     }
-    return out;
   }
 
   /** One ping to each target at once, for pingall: who answered within `timeout` seconds. */

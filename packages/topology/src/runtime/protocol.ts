@@ -15,6 +15,14 @@ export interface WorkerInit {
 export interface CmdParams {
   node: string;
   line: string;
+  /** Identifies the running command: its output streams as `output` events, `interrupt` stops it. */
+  job: number;
+}
+
+/** A piece of a running command's output, sent as an RPC event. */
+export interface OutputEvent {
+  job: number;
+  text: string;
 }
 
 export interface PingManyParams {

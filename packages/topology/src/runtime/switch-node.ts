@@ -30,7 +30,11 @@ export class SwitchNode {
   }
 
   /** Commands a switch answers: its MAC table and counters (more come with the full vSwitch). */
-  async run(line: string): Promise<string> {
+  async run(line: string, write: (text: string) => void): Promise<void> {
+    write(this.answer(line));
+  }
+
+  private answer(line: string): string {
     const [cmd] = line.trim().split(/\s+/);
     if (cmd === 'fdb') {
       const rows = this.sw

@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { type LinkEnd, openLinkEnd, Rng } from '@vnet/link';
 import { HostNode } from './host-node.js';
 import { Poller } from './poller.js';
-import type { CmdParams, PingManyParams, WorkerInit } from './protocol.js';
+import type { CmdParams, OutputEvent, PingManyParams, WorkerInit } from './protocol.js';
 import { serveRpc } from './rpc.js';
 import { SwitchNode } from './switch-node.js';
 
@@ -16,6 +16,8 @@ if (!parentPort) throw new Error('the node runtime runs in a worker thread');
 const poller = new Poller();
 const nodes = new Map<string, HostNode | SwitchNode>();
 const ends: LinkEnd[] = [];
+/** Running commands, so that `interrupt` (Ctrl-C at the prompt) can stop them. */
+const jobs = new Map<number, AbortController>();
 
 function node(name: string): HostNode | SwitchNode {
   const n = nodes.get(name);
@@ -44,7 +46,21 @@ serveRpc(parentPort, {
     poller.pollNow();
     return true;
   },
-  cmd: ({ node: name, line }: CmdParams) => node(name).run(line),
+  cmd: async ({ node: name, line, job }: CmdParams) => {
+    const abort = new AbortController();
+    jobs.set(job, abort);
+    const port = parentPort!;
+    try {
+      await node(name).run(line, (text) => port.postMessage({ event: 'output', data: { job, text } satisfies OutputEvent }), abort.signal);
+    } finally {
+      jobs.delete(job);
+    }
+    return true;
+  },
+  interrupt: ({ job }: { job: number }) => {
+    jobs.get(job)?.abort();
+    return true;
+  },
   info: ({ node: name }: { node: string }) => node(name).info(),
   pktgen: ({ node: name, ...options }: { node: string; dstMac: number; size: number; duration: number }) => {
     const n = node(name);

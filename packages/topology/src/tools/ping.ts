@@ -46,7 +46,7 @@ export interface PingSummary {
 }
 
 /** `ping [-c count] [-i interval] [-W timeout] [-s size] [-t ttl] [-q] destination`. */
-export async function ping(host: PingHost, args: string[], write: (text: string) => void): Promise<PingSummary> {
+export async function ping(host: PingHost, args: string[], write: (text: string) => void, signal?: AbortSignal): Promise<PingSummary> {
   const { opts, rest } = parseShortOptions('ping', args, 'ciWstw', 'qn');
   if (rest.length !== 1) throw usage('ping', 'usage: ping [-c count] [-i interval] [-W timeout] [-s size] [-t ttl] [-q] destination');
   let dst: number;
@@ -55,8 +55,8 @@ export async function ping(host: PingHost, args: string[], write: (text: string)
   } catch {
     throw usage('ping', `${rest[0]}: Name or service not known`);
   }
-  // Without -c, iputils pings until interrupted; here a command must end: 4 pings.
-  const count = numberOption('ping', opts, 'c', 4, 1, 1_000_000);
+  // Without -c, ping runs until interrupted (Ctrl-C at the prompt), as iputils does.
+  const count = numberOption('ping', opts, 'c', Number.POSITIVE_INFINITY, 1, 1_000_000_000);
   const interval = numberOption('ping', opts, 'i', 1, 0.001, 3600) * 1000;
   const waitMs = numberOption('ping', opts, 'W', 2, 0.001, 3600) * 1000;
   const deadline = opts.has('w') ? numberOption('ping', opts, 'w', 0, 0.001, 86_400) * 1000 : Number.POSITIVE_INFINITY;
@@ -65,6 +65,7 @@ export async function ping(host: PingHost, args: string[], write: (text: string)
   const quiet = opts.has('q');
   const target = formatIpv4(dst);
   const id = host.nextEchoId();
+  // Sequence numbers are 16 bits on the wire; a long run wraps, as iputils' does.
   const replies: Reply[] = [];
   const seen = new Set<number>();
   let errors = 0;
@@ -88,27 +89,31 @@ export async function ping(host: PingHost, args: string[], write: (text: string)
     }
     if (replies.length + errors >= transmitted) lingering?.();
   });
-  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
-  const linger = (ms: number) =>
+  // Waits end early when the command is interrupted.
+  const wait = (ms: number, onReply: boolean) =>
     new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, Math.max(0, ms));
-      lingering = () => {
+      const done = () => {
         clearTimeout(t);
+        signal?.removeEventListener('abort', done);
+        lingering = undefined;
         resolve();
       };
+      const t = setTimeout(done, Math.max(0, ms));
+      signal?.addEventListener('abort', done);
+      if (onReply) lingering = done;
     });
   try {
-    for (let seq = 1; seq <= count && host.now() - start < deadline; seq++) {
+    for (let seq = 1; seq <= count && host.now() - start < deadline && !signal?.aborted; seq++) {
       // Poll first: the request carries the stack's current time, from which the reply's round trip is measured.
       host.kick();
-      host.stack.ping(dst, { id, seq, size, ttl });
+      host.stack.ping(dst, { id, seq: seq & 0xffff, size, ttl });
       transmitted++;
       host.kick();
-      if (seq < count) await sleep(interval);
+      if (seq < count) await wait(interval, false);
     }
     // Wait for the replies still out, as iputils lingers after its last request.
     const lastWait = Math.min(waitMs, deadline - (host.now() - start));
-    if (replies.length + errors < transmitted) await linger(lastWait);
+    if (replies.length + errors < transmitted && !signal?.aborted) await wait(lastWait, true);
   } finally {
     sub.close();
   }
