@@ -109,26 +109,14 @@ export function readRingCounters(buffer: ArrayBufferLike, byteOffset: number): R
   };
 }
 
-/** The writing end. Exactly one producer may exist per ring at a time. */
-export class RingProducer implements FrameSink {
+/** What both ends of a ring see: its control words and its data, through typed views made once. */
+abstract class RingEnd {
   readonly capacity: number;
   readonly shared: boolean;
   readonly data: Uint8Array;
-  lastOffset = 0;
-  /** Records per published batch. */
-  batch = PUBLISH_BATCH;
-  /** For a plain-buffer ring: wakes the consumer living in this same thread. */
-  localWake: (() => void) | undefined = undefined;
-
-  private readonly ctrl: Int32Array;
-  private readonly u32: Uint32Array;
-  private readonly f64: Float64Array;
-  private head: number;
-  /** The consumer's tail as last read: a lower bound of the real one. */
-  private tail: number;
-  private written: number;
-  private unpublished = 0;
-  private flushQueued = false;
+  protected readonly ctrl: Int32Array;
+  protected readonly u32: Uint32Array;
+  protected readonly f64: Float64Array;
 
   constructor(buffer: ArrayBufferLike, byteOffset: number, capacity: number) {
     checkGeometry(buffer, byteOffset, capacity);
@@ -139,6 +127,26 @@ export class RingProducer implements FrameSink {
     this.data = new Uint8Array(buffer, at, capacity);
     this.u32 = new Uint32Array(buffer, at, capacity / 4);
     this.f64 = new Float64Array(buffer, at, capacity / 8);
+  }
+}
+
+/** The writing end. Exactly one producer may exist per ring at a time. */
+export class RingProducer extends RingEnd implements FrameSink {
+  lastOffset = 0;
+  /** Records per published batch. */
+  batch = PUBLISH_BATCH;
+  /** For a plain-buffer ring: wakes the consumer living in this same thread. */
+  localWake: (() => void) | undefined = undefined;
+
+  private head: number;
+  /** The consumer's tail as last read: a lower bound of the real one. */
+  private tail: number;
+  private written: number;
+  private unpublished = 0;
+  private flushQueued = false;
+
+  constructor(buffer: ArrayBufferLike, byteOffset: number, capacity: number) {
+    super(buffer, byteOffset, capacity);
     this.head = Atomics.load(this.ctrl, HEAD);
     this.tail = Atomics.load(this.ctrl, TAIL);
     this.written = this.ctrl[WRITTEN];
@@ -253,10 +261,7 @@ export class RingProducer implements FrameSink {
 }
 
 /** The reading end. Exactly one consumer may exist per ring at a time. */
-export class RingConsumer {
-  readonly capacity: number;
-  readonly shared: boolean;
-  readonly data: Uint8Array;
+export class RingConsumer extends RingEnd {
   /** After `drain`: the deliverAt of the record it stopped at because it was not due, else 0. */
   nextDueAt = 0;
   /** Records the last `drain` or `discard` took (also when a handler threw). */
@@ -264,9 +269,6 @@ export class RingConsumer {
   /** Their payload bytes. */
   lastBytes = 0;
 
-  private readonly ctrl: Int32Array;
-  private readonly u32: Uint32Array;
-  private readonly f64: Float64Array;
   private tail: number;
   private consumed: number;
   private halted = false;
@@ -275,14 +277,7 @@ export class RingConsumer {
   private localImmediate: NodeJS.Immediate | undefined = undefined;
 
   constructor(buffer: ArrayBufferLike, byteOffset: number, capacity: number) {
-    checkGeometry(buffer, byteOffset, capacity);
-    const at = byteOffset + RING_CONTROL_BYTES;
-    this.capacity = capacity;
-    this.shared = buffer instanceof SharedArrayBuffer;
-    this.ctrl = new Int32Array(buffer, byteOffset, RING_CONTROL_BYTES / 4);
-    this.data = new Uint8Array(buffer, at, capacity);
-    this.u32 = new Uint32Array(buffer, at, capacity / 4);
-    this.f64 = new Float64Array(buffer, at, capacity / 8);
+    super(buffer, byteOffset, capacity);
     this.tail = Atomics.load(this.ctrl, TAIL);
     this.consumed = this.ctrl[CONSUMED];
     Atomics.store(this.ctrl, SLEEPING, 0);
