@@ -147,6 +147,11 @@ export class Network {
     return this.state === 'running';
   }
 
+  /** How the running network was placed: a worker per node, or a pool, and the nodes of each worker. */
+  get placementInfo(): { placement: 'thread' | 'pool'; workers: string[][] } {
+    return { placement: this.placement(this.layout.nodes.length), workers: this.workers.map((w) => w.nodes) };
+  }
+
   /** The plan the network runs: every node's interfaces, addresses and links. */
   get layout(): Plan {
     return this.plan ?? planNetwork(this.topo.toSpec(), this.planOptions());
