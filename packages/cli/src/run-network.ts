@@ -109,10 +109,11 @@ export async function runNetwork(options: NetworkCliOptions, io: CliIo & { input
     if (options.verbose) {
       const { placement, workers } = net.placementInfo;
       say(info(`Placement: ${placement}, ${workers.length} workers, started in ${(performance.now() - t0).toFixed(0)} ms`));
-      if (placement === 'pool')
-        workers.forEach((nodes, i) =>
-          say(`worker ${i + 1}: ${nodes.length} nodes (${nodes.slice(0, 8).join(' ')}${nodes.length > 8 ? ' …' : ''})\n`),
-        );
+      if (placement === 'pool') {
+        for (const [i, nodes] of workers.entries()) {
+          say(`worker ${i + 1}: ${nodes.length} nodes (${nodes.slice(0, 8).join(' ')}${nodes.length > 8 ? ' …' : ''})\n`);
+        }
+      }
     }
     say(`${info('Configuring hosts')}${net.hosts.join(' ')} \n`);
     say(`${info(`Starting ${net.switches.length} switches`)}${net.switches.join(' ')} ...\n`);
