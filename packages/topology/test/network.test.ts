@@ -31,6 +31,8 @@ describe('Network', () => {
     expect(await net.get('h1').cmd('ip addr show h1-eth0')).toMatch(/inet 10\.0\.0\.1\/8 brd 10\.255\.255\.255 scope global h1-eth0/);
     expect(await net.get('h1').cmd('arp -n')).toMatch(/10\.0\.0\.2\s+ether\s+00:00:00:00:00:02\s+C\s+h1-eth0/);
     expect(await net.get('h2').cmd('frobnicate')).toMatch(/frobnicate: command not found/);
+    // As in Mininet, hosts have no default route unless given one.
+    expect(await net.get('h1').cmd('ping -c 1 192.168.1.1')).toBe('ping: connect: Network is unreachable\n');
     expect(net.audit().ok).toBe(true);
     await net.stop();
     await net.stop();

@@ -44,7 +44,8 @@ export const COMMANDS: Record<string, Command> = {
       }
       const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
       const rows = Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(width)}  ${c.help}`);
-      return `Commands:\n${rows.join('\n')}\n  <node> <cmd> [args]  run cmd on a node; other node names in args become their IPs (h1 ping -c 3 h2)\n`;
+      const node = `  ${'<node> <cmd> [args]'.padEnd(width)}  run cmd on a node; other node names in args become their IPs (h1 ping -c 3 h2)`;
+      return `Commands:\n${rows.join('\n')}\n${node}\n`;
     },
   },
   nodes: {

@@ -45,8 +45,8 @@ export class HostNode implements PingHost {
     });
     const first = plan.intfs[0];
     if (first) this.stack.addAddress(first.name, plan.ip);
+    // As in Mininet, a host has only its connected route unless it is given a default route.
     if (plan.defaultRoute) this.stack.routes.add({ dst: '0.0.0.0/0', via: plan.defaultRoute });
-    else if (first) this.stack.routes.add({ dst: '0.0.0.0/0', dev: first.name });
     poller.add(this.stack);
   }
 

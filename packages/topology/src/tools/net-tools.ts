@@ -13,7 +13,7 @@ function bytes(n: number): string {
     v /= 1000;
     u++;
   }
-  return `${n}  (${v.toFixed(1)} ${units[u]})`;
+  return `${n} (${v.toFixed(1)} ${units[u]})`;
 }
 
 function ifconfigBlock(i: InterfaceInfo): string {

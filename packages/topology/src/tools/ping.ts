@@ -65,12 +65,16 @@ export async function ping(host: PingHost, args: string[], write: (text: string)
   const quiet = opts.has('q');
   const target = formatIpv4(dst);
   const id = host.nextEchoId();
-  // Sequence numbers are 16 bits on the wire; a long run wraps, as iputils' does.
   const replies: Reply[] = [];
   const seen = new Set<number>();
   let errors = 0;
   let transmitted = 0;
   const start = host.now();
+  // iputils connects its socket before anything else, and gives up at once without a route.
+  if (!host.stack.routes.lookup(dst)) {
+    write('ping: connect: Network is unreachable\n');
+    return { transmitted: 0, received: 0, errors: 0, rtts: [] };
+  }
   write(`PING ${target} (${target}) ${size}(${size + 28}) bytes of data.\n`);
 
   // Set while waiting for the last replies: a reply or error that completes the count ends the wait.
@@ -106,6 +110,7 @@ export async function ping(host: PingHost, args: string[], write: (text: string)
     for (let seq = 1; seq <= count && host.now() - start < deadline && !signal?.aborted; seq++) {
       // Poll first: the request carries the stack's current time, from which the reply's round trip is measured.
       host.kick();
+      // Sequence numbers are 16 bits on the wire: a long run wraps, as iputils' does.
       host.stack.ping(dst, { id, seq: seq & 0xffff, size, ttl });
       transmitted++;
       host.kick();
