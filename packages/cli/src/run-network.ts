@@ -3,6 +3,8 @@
  * bar on a terminal for large ones), then runs a `--test` and exits with its verdict, or opens
  * the `vnet>` prompt. The network is stopped however this ends: exit, Ctrl-D, an error.
  */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { type Readable, Writable } from 'node:stream';
 import { Network, type NetworkOptions, type Topo, Topo as TopoClass, TopologyError, topoFromString } from '@vnet/topology';
 import { SingleBar } from 'cli-progress';
@@ -125,7 +127,8 @@ export async function runNetwork(options: NetworkCliOptions, io: CliIo & { input
         done();
       },
     });
-    await new Shell(net, { input: io.input, output, terminal: io.isTTY }).run();
+    const historyFile = io.isTTY ? join(homedir(), '.vnet_history') : undefined;
+    await new Shell(net, { input: io.input, output, terminal: io.isTTY, historyFile }).run();
     return 0;
   } finally {
     say(info('Stopping network'));

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Network } from '@vnet/topology';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,4 +31,29 @@ describe('the vnet> prompt on a terminal', () => {
     input.write('exit\r');
     await done;
   }, 30_000);
+
+  it('keeps its history between sessions', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vnet-history-'));
+    const historyFile = join(dir, 'history');
+    writeFileSync(historyFile, 'net\nnodes\n');
+    try {
+      const input = new PassThrough();
+      let screen = '';
+      const output = new PassThrough();
+      output.on('data', (d) => (screen += d));
+      const done = new Shell(net, { input, output, terminal: true, historyFile }).run();
+      // Up arrow recalls the last command of the previous session.
+      input.write('\x1b[A\r');
+      for (let i = 0; i < 100 && !screen.includes('available nodes are'); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(screen).toContain('available nodes are');
+      input.write('intfs\r');
+      input.write('exit\r');
+      await done;
+      const saved = readFileSync(historyFile, 'utf8').trim().split('\n');
+      expect(saved[0]).toBe('net');
+      expect(saved.slice(-2)).toEqual(['intfs', 'exit']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

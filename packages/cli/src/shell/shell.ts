@@ -3,6 +3,7 @@
  * followed by what to run on it (`h1 ping -c 3 h2`, where other node names become their IPs).
  * A failing command prints one line and the prompt carries on; only exit, quit or Ctrl-D end it.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Network } from '@vnet/topology';
@@ -17,7 +18,11 @@ export interface ShellIo {
   output: Writable;
   /** True when a person is typing: prompt, history and completion on. */
   terminal: boolean;
+  /** Where the history is kept between sessions (Mininet keeps ~/.mininet_history). */
+  historyFile?: string;
 }
+
+const HISTORY_SIZE = 1000;
 
 export class Shell {
   private readonly rl: Interface;
@@ -35,8 +40,11 @@ export class Shell {
       terminal: io.terminal,
       prompt: io.terminal ? pc.bold('vnet> ') : 'vnet> ',
       completer: (line: string) => this.complete(line),
-      historySize: 1000,
+      historySize: HISTORY_SIZE,
+      history: io.historyFile ? readHistory(io.historyFile) : [],
     });
+    const file = io.historyFile;
+    if (file) this.rl.on('history', (lines: string[]) => writeHistory(file, lines));
   }
 
   /** Reads and runs lines until exit, quit or end of input. */
@@ -102,5 +110,22 @@ export class Shell {
       words.length === 1 ? [...Object.keys(COMMANDS), ...nodes] : nodes.includes(words[0]) && words.length === 2 ? NODE_COMMANDS : nodes;
     const hits = pool.filter((c) => c.startsWith(last));
     return [hits.length ? hits : pool, last];
+  }
+}
+
+/** The saved history, newest first as readline keeps it; none when the file is missing or unreadable. */
+function readHistory(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).reverse().slice(0, HISTORY_SIZE);
+  } catch {
+    return [];
+  }
+}
+
+function writeHistory(file: string, lines: string[]): void {
+  try {
+    writeFileSync(file, `${[...lines].reverse().join('\n')}\n`);
+  } catch {
+    // A history that cannot be saved must not break the prompt.
   }
 }
