@@ -1,10 +1,10 @@
 /** From the DSL's Mininet-style link options to @vnet/link's impairments (bit/s, ms, %). */
-import type { Impairments } from '@vnet/link';
-import type { LinkOptions } from './spec.js';
+import type { Impairments, LinkOptions as LinkImpairments } from '@vnet/link';
+import type { DirectionOptions, LinkOptions } from './spec.js';
 import { parsePercent, parseRate, parseTime } from './units.js';
 
-export function impairmentsOf(o: LinkOptions, seed: number): Impairments {
-  const imp: Impairments = { seed };
+function directionOf(o: DirectionOptions, seed?: number): Impairments {
+  const imp: Impairments = seed === undefined ? {} : { seed };
   if (o.bw !== undefined) imp.bw = parseRate(o.bw);
   if (o.delay !== undefined) imp.delay = parseTime(o.delay, 'delay');
   if (o.jitter !== undefined) imp.jitter = parseTime(o.jitter, 'jitter');
@@ -17,4 +17,10 @@ export function impairmentsOf(o: LinkOptions, seed: number): Impairments {
   if (o.maxQueueSize !== undefined) imp.limitFrames = o.maxQueueSize;
   if (o.maxQueueBytes !== undefined) imp.limitBytes = o.maxQueueBytes;
   return imp;
+}
+
+/** Both directions: the common options, and what `ab`/`ba` add for one direction each. */
+export function impairmentsOf(o: LinkOptions, seed: number): Pick<LinkImpairments, 'ab' | 'ba'> & Impairments {
+  const { ab, ba, ...common } = o;
+  return { ...directionOf(common, seed), ...(ab ? { ab: directionOf(ab) } : {}), ...(ba ? { ba: directionOf(ba) } : {}) };
 }

@@ -173,9 +173,12 @@ export class Network {
       this.plan = plan;
       const depth = ringBytes(this.placement(plan.nodes.length), plan.links.length);
       this.descriptors = plan.links.map((l, i) => {
-        const impairments = impairmentsOf(l.options, (this.options.seed ?? 1) + i);
-        const bytes = Math.max(depth, ringBytesFor(resolveImpairments(impairments)));
-        return createLink({ a: l.intfA, b: l.intfB, ringBytes: bytes, ...impairments });
+        const { ab = {}, ba = {}, ...common } = impairmentsOf(l.options, (this.options.seed ?? 1) + i);
+        const need = Math.max(
+          ringBytesFor(resolveImpairments({ ...common, ...ab })),
+          ringBytesFor(resolveImpairments({ ...common, ...ba })),
+        );
+        return createLink({ a: l.intfA, b: l.intfB, ringBytes: Math.max(depth, need), ...common, ab, ba });
       });
       this.installExitHooks();
       await this.spawnWorkers(plan);
@@ -364,8 +367,12 @@ export class Network {
     this.mustBe('running', 'configure a link');
     const l = this.layout.links[index];
     l.options = { ...l.options, ...options };
-    // Impairments live in the link's shared memory: the sending ends pick them up at once.
-    setLinkImpairments(this.descriptor(index), impairmentsOf(options, (this.options.seed ?? 1) + index));
+    // Impairments live in the link's shared memory: the sending ends pick them up at once. An
+    // end's descriptor stands for the direction it sends on.
+    const { ab = {}, ba = {}, ...common } = impairmentsOf(options, (this.options.seed ?? 1) + index);
+    const d = this.descriptor(index);
+    setLinkImpairments(d.a, { ...common, ...ab });
+    setLinkImpairments(d.b, { ...common, ...ba });
   }
 
   private hostPlan(name: string): PlannedHost {

@@ -49,7 +49,14 @@ export interface LinkOptions {
   maxQueueSize?: number;
   /** Bytes that may wait, as an alternative limit. */
   maxQueueBytes?: number;
+  /** Impairments of what the first node sends only (a → b), over the options above. */
+  ab?: DirectionOptions;
+  /** Impairments of what the second node sends only (b → a). */
+  ba?: DirectionOptions;
 }
+
+/** The impairments of one direction of a link. */
+export type DirectionOptions = Omit<LinkOptions, 'ab' | 'ba'>;
 
 export interface LinkSpec {
   a: string;

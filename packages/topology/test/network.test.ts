@@ -94,6 +94,19 @@ describe('Network', () => {
     expect(Number(/rtt min\/avg\/max\/mdev = [\d.]+\/([\d.]+)\//.exec(fast)?.[1])).toBeLessThan(15);
   }, 30_000);
 
+  it('impairs each direction on its own', async () => {
+    const net = network({ topo: 'minimal' });
+    await net.start();
+    await net.pingAll();
+    // Only what h1 sends to s1 is delayed: the round trip grows by that one way.
+    net.linksBetween('h1', 's1')[0].configure({ ab: { delay: '10ms' } });
+    const out = await net.get('h1').cmd('ping -c 3 -i 0.05 10.0.0.2');
+    const rtts = [...out.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]));
+    expect(Math.min(...rtts)).toBeGreaterThanOrEqual(10);
+    expect(Math.min(...rtts)).toBeLessThan(20);
+    expect(net.links()[0].stats().ab.deliveredFrames).toBeGreaterThan(0);
+  }, 30_000);
+
   it('refuses a topology with loops until switches run spanning tree', async () => {
     const net = network({ topo: 'torus,3,3' });
     await expect(net.start()).rejects.toMatchObject({ code: 'loop' });
