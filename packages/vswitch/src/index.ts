@@ -1,6 +1,10 @@
 /**
- * @vnet/vswitch — vnet's virtual switch. Today: a learning switch (MAC learning per VLAN with
- * aging and a bounded table, flooding, per-port counters) usable alone with any `Port`s and as
- * the switch node of @vnet/topology.
+ * @vnet/vswitch — vnet's virtual switch: a learning switch with 802.1Q VLANs (access and trunk
+ * ports, vSphere port-group VLAN IDs), MAC learning per VLAN with aging and a bounded table,
+ * flooding within the VLAN, and per-port counters. Usable alone with any `Port`s and as the
+ * switch node of @vnet/topology.
  */
+export * from './errors.js';
 export * from './learning-switch.js';
+export { type MacEntry, MacTable } from './mac-table.js';
+export * from './vlan.js';

@@ -1,26 +1,32 @@
 /**
- * A learning switch: the forwarding behaviour of an 802.1D bridge without spanning tree.
+ * A learning switch: the forwarding behaviour of an 802.1D bridge with 802.1Q VLANs, without
+ * spanning tree.
  *
- * What: frames arriving on a port teach the switch where their source MAC lives (per VLAN);
- * frames to a known unicast MAC go out of that one port, all others (broadcast, multicast,
- * unknown unicast) are flooded to every other port in the VLAN.
+ * What: a frame arriving on a port is classified into a VLAN by the port's membership (access
+ * or trunk, see vlan.ts), teaches the switch where its source MAC lives in that VLAN, and goes
+ * out of the one port its destination was learned on, or — broadcast, multicast, unknown
+ * unicast — is flooded to every other port of the VLAN. It leaves tagged or untagged as the
+ * egress port's membership says, the switch adding or removing the 802.1Q tag.
  *
- * Design: the MAC table maps (VLAN, MAC) to a port and the time the MAC was last seen. Time is
- * passed in through `poll(now)` (STYLE.md §1): entries older than the aging time are treated as
- * unknown on lookup and swept in `poll`. The table has a size limit; when it is full, new
- * MACs are not learned (counted) and their frames are flooded, so a MAC flood cannot grow memory.
+ * Design: the MAC table (mac-table.ts) has per-VLAN maps, aging and a bounded size with
+ * eviction. Time is passed in through `poll(now)` (STYLE.md §1). Every frame that does not leave
+ * is counted on its ingress port under a named reason.
  *
- * Why fast: the destination and source MACs are read as 48-bit numbers straight from the frame
- * and the table is a Map keyed by number, so a forwarding decision allocates nothing.
+ * Why fast: MACs and tags are read as numbers straight from the frame; a frame that leaves as
+ * it came (the common case) is handed to the egress port without a copy of its own, and only a
+ * tag change goes through one reused scratch buffer.
  */
-import { EtherType, isMulticastMac, u16, u48 } from '@vnet/frame';
+import { EtherType, isMulticastMac, setU16, u16, u48 } from '@vnet/frame';
 import type { Port, PortStats } from '@vnet/link';
+import { SwitchError } from './errors.js';
+import { type FdbEntry, MacTable } from './mac-table.js';
+import { type PortVlan, UNTAGGED, VlanMembership } from './vlan.js';
 
 export interface LearningSwitchOptions {
   name: string;
   /** Seconds a learned MAC stays without being seen again (802.1D default 300). */
   agingTime?: number;
-  /** MAC table entries at most (default 8192). */
+  /** MAC table entries at most (default 8192); beyond, the least recently seen are evicted. */
   maxMacs?: number;
 }
 
@@ -32,6 +38,8 @@ export const SwitchDrop = {
   Runt: 'runt',
   /** The ingress port is administratively down. */
   PortDown: 'port-down',
+  /** Known unicast whose port is down or no longer in the frame's VLAN. */
+  NoEgress: 'no-egress',
 } as const;
 
 export interface SwitchPortCounters {
@@ -44,55 +52,54 @@ export interface SwitchPortCounters {
   drops: Record<string, number>;
 }
 
-export interface FdbEntry {
-  vlan: number;
-  mac: number;
-  port: number;
-  /** Seconds since the MAC was last seen. */
-  age: number;
-  static: boolean;
-}
+export type { FdbEntry };
 
-interface Entry {
-  port: number;
-  seen: number;
-  static: boolean;
+export interface SwitchPortInfo {
+  number: number;
+  name: string;
+  up: boolean;
+  vlan: PortVlan;
+  counters: SwitchPortCounters;
 }
 
 interface SwitchPort {
   number: number;
   port: Port;
   up: boolean;
+  vlan: VlanMembership;
   counters: SwitchPortCounters;
 }
 
+const TAG = 4;
+
 export class LearningSwitch {
   readonly name: string;
-  readonly agingTime: number;
-  readonly maxMacs: number;
-  /** MAC table per VLAN (0 for untagged frames). */
-  private readonly tables = new Map<number, Map<number, Entry>>();
-  private macCount = 0;
+  private readonly table: MacTable;
   private readonly ports = new Map<number, SwitchPort>();
   /** Ports in order, for flooding without allocating. */
   private portList: SwitchPort[] = [];
   private now = 0;
-  /** New MACs not learned because the table was full. */
-  fdbFull = 0;
+  /** Where frames whose tag changes are rebuilt. */
+  private readonly scratch = new Uint8Array(65536 + TAG);
 
   constructor(options: LearningSwitchOptions) {
     this.name = options.name;
-    this.agingTime = options.agingTime ?? 300;
-    this.maxMacs = options.maxMacs ?? 8192;
+    this.table = new MacTable((options.agingTime ?? 300) * 1000, options.maxMacs ?? 8192);
   }
 
-  /** Attaches a port under a number (OVS's ofport; Mininet's s1-eth1 is port 1). */
-  addPort(port: Port, number = this.portList.length + 1): number {
-    if (this.ports.has(number)) throw new Error(`${this.name}: port ${number} is already in use`);
+  /** MACs evicted to make room for new ones (a MAC flood shows here). */
+  get fdbEvictions(): number {
+    return this.table.evictions;
+  }
+
+  /** Attaches a port under a number (OVS's ofport; Mininet's s1-eth1 is port 1), untagged unless `vlan` says. */
+  addPort(port: Port, number = this.portList.length + 1, vlan: PortVlan = UNTAGGED): number {
+    if (this.ports.has(number)) throw new SwitchError('port-in-use', `${this.name}: port ${number} is already in use`);
     const sp: SwitchPort = {
       number,
       port,
       up: true,
+      vlan: new VlanMembership(vlan),
       counters: { rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, flooded: 0, drops: {} },
     };
     this.ports.set(number, sp);
@@ -107,34 +114,25 @@ export class LearningSwitch {
     sp.port.onFrame = () => {};
     this.ports.delete(number);
     this.portList = this.portList.filter((p) => p !== sp);
-    for (const table of this.tables.values()) {
-      for (const [mac, e] of table) {
-        if (e.port === number) {
-          table.delete(mac);
-          this.macCount--;
-        }
-      }
-    }
+    this.table.flushPort(number);
+  }
+
+  /** Changes a port's VLAN membership (`ovs-vsctl set port … tag=10`); what it learned is forgotten. */
+  setPortVlan(number: number, vlan: PortVlan): void {
+    const sp = this.port(number);
+    sp.vlan = new VlanMembership(vlan);
+    this.table.flushPort(number);
   }
 
   /** Administrative state of a port, as `ovs-ofctl mod-port s1 1 down`. */
   setPortUp(number: number, up: boolean): void {
-    const sp = this.ports.get(number);
-    if (sp) sp.up = up;
+    this.port(number).up = up;
   }
 
-  /** Advances the switch's clock (ms) and ages out MACs not seen for `agingTime`. */
+  /** Advances the switch's clock (ms) and ages out MACs not seen for the aging time. */
   poll(now: number): void {
     this.now = now;
-    const limit = now - this.agingTime * 1000;
-    for (const table of this.tables.values()) {
-      for (const [mac, e] of table) {
-        if (!e.static && e.seen < limit) {
-          table.delete(mac);
-          this.macCount--;
-        }
-      }
-    }
+    this.table.age(now);
   }
 
   /** When `poll` should next run: often enough to age MACs within a second of their time. */
@@ -143,19 +141,12 @@ export class LearningSwitch {
   }
 
   addStatic(mac: number, port: number, vlan = 0): void {
-    const table = this.table(vlan);
-    if (!table.has(mac)) this.macCount++;
-    table.set(mac, { port, seen: this.now, static: true });
+    this.port(port);
+    this.table.addStatic(vlan, mac, port);
   }
 
   fdb(): FdbEntry[] {
-    const out: FdbEntry[] = [];
-    for (const [vlan, table] of this.tables) {
-      for (const [mac, e] of table) {
-        out.push({ vlan, mac, port: e.port, age: Math.max(0, Math.floor((this.now - e.seen) / 1000)), static: e.static });
-      }
-    }
-    return out.sort((a, b) => a.port - b.port || a.vlan - b.vlan || a.mac - b.mac);
+    return this.table.entries();
   }
 
   portCounters(number: number): SwitchPortCounters | undefined {
@@ -166,18 +157,19 @@ export class LearningSwitch {
     return this.portList.map((p) => p.number);
   }
 
+  portInfo(): SwitchPortInfo[] {
+    return this.portList.map((p) => ({ number: p.number, name: p.port.name, up: p.up, vlan: p.vlan.config, counters: p.counters }));
+  }
+
   /** The link-level statistics of a port's link end. */
   linkStats(number: number): PortStats | undefined {
     return this.ports.get(number)?.port.stats;
   }
 
-  private table(vlan: number): Map<number, Entry> {
-    let t = this.tables.get(vlan);
-    if (!t) {
-      t = new Map();
-      this.tables.set(vlan, t);
-    }
-    return t;
+  private port(number: number): SwitchPort {
+    const sp = this.ports.get(number);
+    if (!sp) throw new SwitchError('no-such-port', `${this.name} has no port ${number}; ports are ${this.portNumbers().join(', ')}`);
+    return sp;
   }
 
   private receive(sp: SwitchPort, b: Uint8Array, offset: number, length: number): void {
@@ -192,54 +184,76 @@ export class LearningSwitch {
       drop(c, SwitchDrop.PortDown);
       return;
     }
+    const type = u16(b, offset + 12);
+    // The frame's tag: its VID, or -1 when it has none. A priority tag (VID 0) says nothing
+    // about the VLAN: the frame is classified as untagged.
+    const tag = (type === EtherType.VLAN || type === EtherType.QinQ) && length >= 18 ? u16(b, offset + 14) & 0x0fff : -1;
+    const vlan = sp.vlan.classify(tag > 0 ? tag : -1);
+    if (typeof vlan === 'string') {
+      drop(c, vlan);
+      return;
+    }
     const dst = u48(b, offset);
     const src = u48(b, offset + 6);
-    // The VLAN of an 802.1Q-tagged frame; 0 for untagged (and priority-tagged) frames.
-    const vlan = length >= 18 && u16(b, offset + 12) === EtherType.VLAN ? u16(b, offset + 14) & 0x0fff : 0;
-    const table = this.table(vlan);
-    if (!isMulticastMac(src)) this.learn(table, src, sp.number);
+    if (!isMulticastMac(src)) this.table.learn(vlan, src, sp.number);
     if (!isMulticastMac(dst)) {
-      const e = table.get(dst);
-      if (e && (e.static || this.now - e.seen <= this.agingTime * 1000)) {
-        if (e.port === sp.number) {
-          drop(c, SwitchDrop.SamePort);
-          return;
-        }
-        const out = this.ports.get(e.port);
-        if (out?.up) {
-          this.transmit(out, b, offset, length);
-          return;
-        }
+      const at = this.table.lookup(vlan, dst);
+      if (at === sp.number) {
+        drop(c, SwitchDrop.SamePort);
+        return;
+      }
+      if (at >= 0) {
+        const out = this.ports.get(at);
+        if (out?.up && this.transmit(out, vlan, tag, b, offset, length)) return;
+        drop(c, SwitchDrop.NoEgress);
+        return;
       }
     }
     for (const out of this.portList) {
-      if (out !== sp && out.up) {
-        out.counters.flooded++;
-        this.transmit(out, b, offset, length);
-      }
+      if (out !== sp && out.up && this.transmit(out, vlan, tag, b, offset, length)) out.counters.flooded++;
     }
   }
 
-  private learn(table: Map<number, Entry>, mac: number, port: number): void {
-    const e = table.get(mac);
-    if (e) {
-      if (e.static) return;
-      e.port = port;
-      e.seen = this.now;
-      return;
+  /**
+   * Sends a frame of `vlan` (arrived with `tag`, -1 for none) out of a port, tagging or
+   * untagging it as the port wants; false if the port is not in the VLAN.
+   */
+  private transmit(out: SwitchPort, vlan: number, tag: number, b: Uint8Array, offset: number, length: number): boolean {
+    const how = out.vlan.egress(vlan);
+    if (how < 0) return false;
+    let bytes = b;
+    let at = offset;
+    let len = length;
+    if (how === 1 && tag >= 0 && tag !== vlan) {
+      // Tagged in and out, but with another VID (a priority tag): rewrite the VID, keep the priority.
+      const s = this.scratch;
+      s.set(b.subarray(offset, offset + length), 0);
+      setU16(s, 14, (u16(s, 14) & 0xf000) | vlan);
+      bytes = s;
+      at = 0;
+    } else if (how === 1 && tag < 0) {
+      // Insert an 802.1Q tag after the MACs.
+      const s = this.scratch;
+      s.set(b.subarray(offset, offset + 12), 0);
+      setU16(s, 12, EtherType.VLAN);
+      setU16(s, 14, vlan);
+      s.set(b.subarray(offset + 12, offset + length), 16);
+      bytes = s;
+      at = 0;
+      len = length + TAG;
+    } else if (how === 0 && tag >= 0) {
+      // Remove the tag.
+      const s = this.scratch;
+      s.set(b.subarray(offset, offset + 12), 0);
+      s.set(b.subarray(offset + 16, offset + length), 12);
+      bytes = s;
+      at = 0;
+      len = length - TAG;
     }
-    if (this.macCount >= this.maxMacs) {
-      this.fdbFull++;
-      return;
-    }
-    table.set(mac, { port, seen: this.now, static: false });
-    this.macCount++;
-  }
-
-  private transmit(out: SwitchPort, b: Uint8Array, offset: number, length: number): void {
     out.counters.txFrames++;
-    out.counters.txBytes += length;
-    out.port.send(b, offset, length);
+    out.counters.txBytes += len;
+    out.port.send(bytes, at, len);
+    return true;
   }
 }
 

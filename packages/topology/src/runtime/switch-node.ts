@@ -2,7 +2,7 @@
 
 import { formatMac } from '@vnet/frame';
 import type { LinkEnd } from '@vnet/link';
-import { LearningSwitch } from '@vnet/vswitch';
+import { LearningSwitch, type PortVlan } from '@vnet/vswitch';
 import { TopologyError } from '../errors.js';
 import type { PlannedSwitch } from '../plan.js';
 import type { Poller } from './poller.js';
@@ -42,6 +42,16 @@ export class SwitchNode {
         .map((e) => ` ${String(e.port).padStart(4)}  ${String(e.vlan).padStart(4)}  ${formatMac(e.mac)}  ${String(e.age).padStart(4)}`);
       return ` port  VLAN  MAC                Age\n${rows.join('\n')}${rows.length ? '\n' : ''}`;
     }
+    if (cmd === 'show') {
+      const vlanText = (v: PortVlan) =>
+        v.mode === 'access'
+          ? v.vlan === 0
+            ? 'untagged'
+            : `access vlan ${v.vlan}`
+          : `trunk ${v.allowed === 'all' ? 'all' : v.allowed.join(',')}${v.native ? ` native ${v.native}` : ''}`;
+      const rows = this.sw.portInfo().map((p) => `  port ${p.number}: ${p.name}${p.up ? '' : ' (down)'}, ${vlanText(p.vlan)}\n`);
+      return `${this.plan.name}: learning switch, ${this.sw.fdb().length} MACs\n${rows.join('')}`;
+    }
     if (cmd === 'stats') {
       return this.plan.intfs
         .map((i) => {
@@ -53,7 +63,7 @@ export class SwitchNode {
         })
         .join('');
     }
-    return `${cmd ?? ''}: a switch answers fdb and stats\n`;
+    return `${cmd ?? ''}: a switch answers show, fdb and stats\n`;
   }
 
   close(): void {}

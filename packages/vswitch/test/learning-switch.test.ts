@@ -1,0 +1,160 @@
+import { build, dissect, ethernet, fieldMap, ipv4, type LayerSpec, payload, udp, vlan } from '@vnet/frame';
+import { createLocalLink, type LinkEnd } from '@vnet/link';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LearningSwitch, type PortVlan, portGroupVlan, SwitchError, VlanDrop } from '../src/index.js';
+
+/** A switch with hosts on local links: what each host receives is recorded, decoded. */
+function lab(ports: PortVlan[], options: { maxMacs?: number } = {}) {
+  const sw = new LearningSwitch({ name: 's1', ...options });
+  const hosts: LinkEnd[] = [];
+  const got: Array<Array<Record<string, unknown>>> = [];
+  ports.forEach((membership, i) => {
+    const l = createLocalLink({ a: `h${i + 1}-eth0`, b: `s1-eth${i + 1}` });
+    sw.addPort(l.b, i + 1, membership);
+    const inbox: Array<Record<string, unknown>> = [];
+    l.a.onFrame = (bytes, offset, length) => inbox.push(fieldMap(dissect(bytes.slice(offset, offset + length))));
+    hosts.push(l.a, l.b);
+    got.push(inbox);
+  });
+  const send = (host: number, ...layers: LayerSpec[]) => hosts[2 * (host - 1)].send(build(...layers));
+  const close = () => {
+    for (const h of hosts) h.close();
+  };
+  return { sw, got, send, close };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 10));
+const mac = (n: number) => `00:00:00:00:00:0${n}`;
+const frame = (from: number, to: number | 'all', ...rest: LayerSpec[]) => [
+  ethernet({ src: mac(from), dst: to === 'all' ? 'ff:ff:ff:ff:ff:ff' : mac(to) }),
+  ...(rest.length ? rest : [ipv4({ src: from, dst: 1 }), udp({ srcPort: 1, dstPort: 2 }), payload('x')]),
+];
+
+let close: () => void = () => {};
+afterEach(() => close());
+
+describe('learning and flooding', () => {
+  it('floods the unknown, then forwards to where a MAC was learned', async () => {
+    const l = lab([
+      { mode: 'access', vlan: 0 },
+      { mode: 'access', vlan: 0 },
+      { mode: 'access', vlan: 0 },
+    ]);
+    close = l.close;
+    l.send(1, ...frame(1, 2));
+    await settle();
+    expect(l.got.map((g) => g.length)).toEqual([0, 1, 1]);
+    l.send(2, ...frame(2, 1));
+    await settle();
+    expect(l.got.map((g) => g.length)).toEqual([1, 1, 1]);
+    l.send(1, ...frame(1, 2));
+    await settle();
+    expect(l.got.map((g) => g.length)).toEqual([1, 2, 1]);
+    expect(l.sw.fdb().map((e) => [e.port, e.mac])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    expect(l.sw.portCounters(3)!.flooded).toBe(1);
+  });
+
+  it('keeps the table bounded under a MAC flood, and legitimate traffic flowing', async () => {
+    const l = lab(
+      [
+        { mode: 'access', vlan: 0 },
+        { mode: 'access', vlan: 0 },
+      ],
+      { maxMacs: 100 },
+    );
+    close = l.close;
+    for (let i = 0; i < 20_000; i++) {
+      // Emulated time: 10 ms per flooded MAC.
+      l.sw.poll(i * 10);
+      l.send(1, ethernet({ src: 0x020000000000 + i, dst: 'ff:ff:ff:ff:ff:ff', ethertype: 0x88b5 }), payload('flood'));
+      if (i % 500 === 0) await settle();
+    }
+    await settle();
+    expect(l.sw.fdb().length).toBeLessThanOrEqual(100);
+    expect(l.sw.fdbEvictions).toBeGreaterThan(19_800);
+    // Whether learned or flooded, frames between the real hosts still arrive.
+    const before = l.got.map((g) => g.length);
+    l.send(2, ...frame(2, 1));
+    l.send(1, ...frame(1, 2));
+    await settle();
+    expect(l.got[0].length - before[0]).toBe(1);
+    expect(l.got[1].length - before[1]).toBeGreaterThanOrEqual(1);
+    expect(l.sw.fdb().some((e) => e.mac === 2 && e.port === 2)).toBe(true);
+  }, 30_000);
+
+  it('ages MACs out', async () => {
+    const l = lab([
+      { mode: 'access', vlan: 0 },
+      { mode: 'access', vlan: 0 },
+    ]);
+    close = l.close;
+    l.sw.poll(0);
+    l.send(1, ...frame(1, 2));
+    await settle();
+    expect(l.sw.fdb()).toHaveLength(1);
+    l.sw.poll(299_000);
+    expect(l.sw.fdb()).toHaveLength(1);
+    l.sw.poll(301_000);
+    expect(l.sw.fdb()).toHaveLength(0);
+  });
+});
+
+describe('VLANs', () => {
+  it("keeps access VLANs apart: no port sees another VLAN's frames", async () => {
+    const l = lab([portGroupVlan(10), portGroupVlan(10), portGroupVlan(20)]);
+    close = l.close;
+    l.send(1, ...frame(1, 'all'));
+    l.send(3, ...frame(3, 'all'));
+    await settle();
+    expect(l.got.map((g) => g.length)).toEqual([0, 1, 0]);
+    expect(l.got[1][0]['vlan.id']).toBeUndefined();
+  });
+
+  it('tags on trunks and untags on access ports, dropping what a trunk does not carry', async () => {
+    const l = lab([portGroupVlan(10), { mode: 'trunk', allowed: [10, 20] }, portGroupVlan(20)]);
+    close = l.close;
+    l.send(1, ...frame(1, 'all'));
+    await settle();
+    expect(l.got[1][0]).toMatchObject({ 'vlan.id': 10, 'ip.src': '0.0.0.1' });
+    l.send(2, ...frame(2, 'all', vlan({ vid: 20 }), ipv4({ src: 2, dst: 3 }), udp(), payload('x')));
+    await settle();
+    expect(l.got[2]).toHaveLength(1);
+    expect(l.got[2][0]['vlan.id']).toBeUndefined();
+    expect(l.got[0]).toHaveLength(0);
+    l.send(2, ...frame(2, 'all', vlan({ vid: 30 }), ipv4(), udp(), payload('x')));
+    l.send(2, ...frame(2, 'all'));
+    await settle();
+    expect(l.sw.portCounters(2)!.drops).toEqual({ [VlanDrop.NotAllowed]: 1, [VlanDrop.UntaggedOnTrunk]: 1 });
+  });
+
+  it("carries untagged frames in a trunk's native VLAN and every VLAN on a 4095 port group", async () => {
+    const l = lab([portGroupVlan(1), { mode: 'trunk', allowed: 'all', native: 1 }, portGroupVlan(4095)]);
+    close = l.close;
+    l.send(2, ...frame(2, 'all'));
+    await settle();
+    expect(l.got[0]).toHaveLength(1);
+    expect(l.got[2][0]['vlan.id']).toBe(1);
+    l.send(3, ...frame(3, 'all', vlan({ vid: 3000 }), ipv4(), udp(), payload('x')));
+    await settle();
+    expect(l.got[1].at(-1)!['vlan.id']).toBe(3000);
+  });
+
+  it('drops double-tagged frames on an access port: no VLAN hopping', async () => {
+    const l = lab([portGroupVlan(10), { mode: 'trunk', allowed: 'all' }, portGroupVlan(20)]);
+    close = l.close;
+    l.send(1, ...frame(1, 'all', vlan({ vid: 10 }), vlan({ vid: 20 }), ipv4(), udp(), payload('x')));
+    await settle();
+    expect(l.got.map((g) => g.length)).toEqual([0, 0, 0]);
+    expect(l.sw.portCounters(1)!.drops).toEqual({ [VlanDrop.TaggedOnAccess]: 1 });
+  });
+
+  it('refuses impossible settings with a typed error', () => {
+    expect(() => portGroupVlan(4096)).toThrow(SwitchError);
+    expect(() => new LearningSwitch({ name: 's' }).addPort(createLocalLink().a, 1, { mode: 'trunk', allowed: [0] })).toThrow(
+      /outside 1-4094/,
+    );
+  });
+});
