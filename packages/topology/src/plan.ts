@@ -4,6 +4,7 @@
  * builds a network (hosts numbered in natural order from the IP base, `h1-eth0`, `s1-eth1`).
  */
 import { formatIpv4, formatMac, parseIpv4Cidr } from '@vnet/frame';
+import { type PortVlan, portGroupVlan } from '@vnet/vswitch';
 import { TopologyError } from './errors.js';
 import type { LinkOptions, TopoSpec } from './spec.js';
 import { naturalSort } from './topo.js';
@@ -15,6 +16,8 @@ export interface PlannedInterface {
   /** Index into `Plan.links`, and which end of it this interface is. */
   link: number;
   side: 'a' | 'b';
+  /** A switch port's VLAN membership (hosts' interfaces have none). */
+  vlan?: PortVlan;
 }
 
 export interface PlannedHost {
@@ -81,7 +84,9 @@ export function planNetwork(spec: TopoSpec, options: PlanOptions = {}): Plan {
       }
       taken.add(port);
       const name = (side === 'a' ? l.intfA : l.intfB) ?? `${node}-eth${port}`;
-      intfs.get(node)!.push({ name, port, link: index, side });
+      const intf: PlannedInterface = { name, port, link: index, side };
+      if (n.kind === 'switch' && l.vlan !== undefined) intf.vlan = typeof l.vlan === 'number' ? portGroupVlan(l.vlan) : l.vlan;
+      intfs.get(node)!.push(intf);
       return name;
     });
     return { a: l.a, b: l.b, intfA: ends[0], intfB: ends[1], options: { ...options.linkDefaults, ...l.options } };

@@ -3,6 +3,7 @@
  * saved by the playground and exported as a script. Names follow Mininet: hosts h1…, switches
  * s1…, interfaces `h1-eth0`, `s1-eth1`.
  */
+import type { PortVlan } from '@vnet/vswitch';
 
 export interface HostSpec {
   kind: 'host';
@@ -61,6 +62,11 @@ export type DirectionOptions = Omit<LinkOptions, 'ab' | 'ba'>;
 export interface LinkSpec {
   a: string;
   b: string;
+  /**
+   * The VLAN of the switch ports this link plugs into: a vSphere port-group VLAN ID (0 none,
+   * 1–4094 access, 4095 trunk of all) or an access/trunk setting. Untagged by default.
+   */
+  vlan?: number | PortVlan;
   /** Interface names; `a-ethN` by default. */
   intfA?: string;
   intfB?: string;

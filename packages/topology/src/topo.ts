@@ -3,7 +3,7 @@ import type { HostSpec, LinkOptions, LinkSpec, NodeSpec, SwitchSpec, TopoSpec } 
 
 export type HostOptions = Omit<HostSpec, 'kind' | 'name'>;
 export type SwitchOptions = Omit<SwitchSpec, 'kind' | 'name'>;
-export type LinkParams = LinkOptions & Pick<LinkSpec, 'intfA' | 'intfB' | 'portA' | 'portB'>;
+export type LinkParams = LinkOptions & Pick<LinkSpec, 'intfA' | 'intfB' | 'portA' | 'portB' | 'vlan'>;
 
 const NAME = /^[a-zA-Z][a-zA-Z0-9_.]{0,31}$/;
 
@@ -44,8 +44,12 @@ export class Topo {
       if (!this.nodes.has(n)) throw new TopologyError('unknown-node', `cannot link ${a} and ${b}: there is no node ${n}; add it first`);
     }
     if (a === b) throw new TopologyError('bad-option', `cannot link ${a} to itself`);
-    const { intfA, intfB, portA, portB, ...options } = params;
+    const { intfA, intfB, portA, portB, vlan, ...options } = params;
     const link: LinkSpec = { a, b };
+    if (typeof vlan === 'number' && !(Number.isInteger(vlan) && vlan >= 0 && vlan <= 4095)) {
+      throw new TopologyError('bad-option', `vlan ${vlan} is not a port-group VLAN ID: 0 (none), 1-4094, or 4095 (trunk of all)`);
+    }
+    if (vlan !== undefined) link.vlan = vlan;
     if (intfA !== undefined) link.intfA = intfA;
     if (intfB !== undefined) link.intfB = intfB;
     if (portA !== undefined) link.portA = portA;
@@ -100,8 +104,8 @@ export function topoFromSpec(spec: TopoSpec): Topo {
     }
   }
   for (const l of spec.links) {
-    const { a, b, options, ...ports } = l;
-    t.addLink(a, b, { ...options, ...ports });
+    const { a, b, options, ...rest } = l;
+    t.addLink(a, b, { ...options, ...rest });
   }
   return t;
 }

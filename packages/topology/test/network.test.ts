@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Network, TopologyError } from '../src/index.js';
+import { Network, Topo, TopologyError } from '../src/index.js';
 
 const nets: Network[] = [];
 function network(...args: ConstructorParameters<typeof Network>): Network {
@@ -105,6 +105,27 @@ describe('Network', () => {
     expect(Math.min(...rtts)).toBeGreaterThanOrEqual(10);
     expect(Math.min(...rtts)).toBeLessThan(20);
     expect(net.links()[0].stats().ab.deliveredFrames).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('puts switch ports in VLANs: hosts reach only their own VLAN, across a trunk too', async () => {
+    const t = new Topo();
+    const [s1, s2] = [t.addSwitch('s1'), t.addSwitch('s2')];
+    t.addLink(t.addHost('h1'), s1, { vlan: 10 });
+    t.addLink(t.addHost('h2'), s1, { vlan: 20 });
+    t.addLink(t.addHost('h3'), s2, { vlan: 10 });
+    t.addLink(t.addHost('h4'), s2, { vlan: 20 });
+    t.addLink(s1, s2, { vlan: { mode: 'trunk', allowed: [10, 20] } });
+    const net = network({ topo: t });
+    await net.start();
+    const r = await net.pingAll(0.3);
+    expect(
+      r.results
+        .filter((x) => x.received)
+        .map((x) => `${x.source}>${x.target}`)
+        .sort(),
+    ).toEqual(['h1>h3', 'h2>h4', 'h3>h1', 'h4>h2']);
+    expect(await net.cmd('s1', 'show')).toContain('port 3: s1-eth3, trunk 10,20');
+    expect(() => t.addLink('h1', 's2', { vlan: 5000 })).toThrow(TopologyError);
   }, 30_000);
 
   it('refuses a topology with loops until switches run spanning tree', async () => {

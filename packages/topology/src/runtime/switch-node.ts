@@ -20,7 +20,7 @@ export class SwitchNode {
     for (const intf of plan.intfs) {
       const port = ends.get(intf.name);
       if (!port) throw new TopologyError('bad-state', `${plan.name}: no link end for ${intf.name}`);
-      this.sw.addPort(port, intf.port);
+      this.sw.addPort(port, intf.port, intf.vlan);
     }
     poller.add(this.sw);
   }
