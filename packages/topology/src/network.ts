@@ -355,6 +355,26 @@ export class Network {
     return [...this.crashed];
   }
 
+  /**
+   * Waits until no frame is in flight on any link (every ring drained), at most `timeout` ms:
+   * counters read afterwards include everything sent before. Returns whether it got quiet.
+   */
+  async settle(timeout = 1000): Promise<boolean> {
+    const end = performance.now() + timeout;
+    let quietChecks = 0;
+    while (performance.now() < end) {
+      const busy = this.descriptors.some((d) => {
+        const a = auditLink(d);
+        return a.ab.inFlight > 0 || a.ba.inFlight > 0;
+      });
+      // Twice in a row: a frame just delivered may cause another to be sent.
+      quietChecks = busy ? 0 : quietChecks + 1;
+      if (quietChecks === 2) return true;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    return false;
+  }
+
   /** @internal */
   descriptor(index: number): LinkDescriptors {
     const d = this.descriptors[index];

@@ -4,7 +4,7 @@
  * builds a network (hosts numbered in natural order from the IP base, `h1-eth0`, `s1-eth1`).
  */
 import { formatIpv4, formatMac, parseIpv4Cidr } from '@vnet/frame';
-import { type PortVlan, portGroupVlan } from '@vnet/vswitch';
+import { type PortVlan, portGroupVlan, type SecurityPolicy } from '@vnet/vswitch';
 import { TopologyError } from './errors.js';
 import type { LinkOptions, TopoSpec } from './spec.js';
 import { naturalSort } from './topo.js';
@@ -18,6 +18,10 @@ export interface PlannedInterface {
   side: 'a' | 'b';
   /** A switch port's VLAN membership (hosts' interfaces have none). */
   vlan?: PortVlan;
+  /** A host interface's MAC; on a switch port, the MAC of the host NIC plugged into it. */
+  mac?: string;
+  /** On a switch port facing a host: its security policy (vSphere's defaults when absent). */
+  security?: SecurityPolicy;
 }
 
 export interface PlannedHost {
@@ -116,11 +120,33 @@ export function planNetwork(spec: TopoSpec, options: PlanOptions = {}): Plan {
     const num = hostNumber.get(n.name)!;
     const ip = n.ip ?? `${formatIpv4(base.host(num))}/${base.length}`;
     const mac = n.mac ?? (options.autoSetMacs ? formatMac(num) : randomMac());
+    planned.forEach((intf, i) => {
+      intf.mac = i === 0 ? mac : nextMac(mac, i);
+    });
     const h: PlannedHost = { kind: 'host', name: n.name, ip: ip.includes('/') ? ip : `${ip}/${base.length}`, mac, intfs: planned };
     if (n.defaultRoute !== undefined) h.defaultRoute = n.defaultRoute;
     return h;
   });
+  // A switch port facing a host knows that host's NIC, as a vSwitch knows its vNICs' MACs.
+  for (const n of nodes) {
+    if (n.kind !== 'switch') continue;
+    for (const intf of n.intfs) {
+      const l = spec.links[intf.link];
+      const peerName = intf.side === 'a' ? l.b : l.a;
+      const peer = nodes.find((x) => x.name === peerName);
+      if (peer?.kind !== 'host') continue;
+      intf.mac = peer.intfs.find((x) => x.link === intf.link)?.mac;
+      if (l.security) intf.security = l.security;
+    }
+  }
   return { nodes, links };
+}
+
+/** A host's further interfaces: its first MAC with the last byte advanced. */
+function nextMac(mac: string, index: number): string {
+  const parts = mac.split(':');
+  parts[5] = ((Number.parseInt(parts[5], 16) + index) & 0xff).toString(16).padStart(2, '0');
+  return parts.join(':');
 }
 
 /**

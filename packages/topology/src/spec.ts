@@ -3,7 +3,7 @@
  * saved by the playground and exported as a script. Names follow Mininet: hosts h1…, switches
  * s1…, interfaces `h1-eth0`, `s1-eth1`.
  */
-import type { PortVlan } from '@vnet/vswitch';
+import type { PortVlan, SecurityPolicy } from '@vnet/vswitch';
 
 export interface HostSpec {
   kind: 'host';
@@ -67,6 +67,8 @@ export interface LinkSpec {
    * 1–4094 access, 4095 trunk of all) or an access/trunk setting. Untagged by default.
    */
   vlan?: number | PortVlan;
+  /** vSphere's security policy of a switch port facing a host (promiscuous, MAC changes, forged transmits). */
+  security?: SecurityPolicy;
   /** Interface names; `a-ethN` by default. */
   intfA?: string;
   intfB?: string;

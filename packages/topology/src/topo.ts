@@ -3,7 +3,7 @@ import type { HostSpec, LinkOptions, LinkSpec, NodeSpec, SwitchSpec, TopoSpec } 
 
 export type HostOptions = Omit<HostSpec, 'kind' | 'name'>;
 export type SwitchOptions = Omit<SwitchSpec, 'kind' | 'name'>;
-export type LinkParams = LinkOptions & Pick<LinkSpec, 'intfA' | 'intfB' | 'portA' | 'portB' | 'vlan'>;
+export type LinkParams = LinkOptions & Pick<LinkSpec, 'intfA' | 'intfB' | 'portA' | 'portB' | 'vlan' | 'security'>;
 
 const NAME = /^[a-zA-Z][a-zA-Z0-9_.]{0,31}$/;
 
@@ -44,12 +44,13 @@ export class Topo {
       if (!this.nodes.has(n)) throw new TopologyError('unknown-node', `cannot link ${a} and ${b}: there is no node ${n}; add it first`);
     }
     if (a === b) throw new TopologyError('bad-option', `cannot link ${a} to itself`);
-    const { intfA, intfB, portA, portB, vlan, ...options } = params;
+    const { intfA, intfB, portA, portB, vlan, security, ...options } = params;
     const link: LinkSpec = { a, b };
     if (typeof vlan === 'number' && !(Number.isInteger(vlan) && vlan >= 0 && vlan <= 4095)) {
       throw new TopologyError('bad-option', `vlan ${vlan} is not a port-group VLAN ID: 0 (none), 1-4094, or 4095 (trunk of all)`);
     }
     if (vlan !== undefined) link.vlan = vlan;
+    if (security !== undefined) link.security = security;
     if (intfA !== undefined) link.intfA = intfA;
     if (intfB !== undefined) link.intfB = intfB;
     if (portA !== undefined) link.portA = portA;

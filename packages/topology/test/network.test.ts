@@ -128,6 +128,21 @@ describe('Network', () => {
     expect(() => t.addLink('h1', 's2', { vlan: 5000 })).toThrow(TopologyError);
   }, 30_000);
 
+  it("applies vSphere's security policy to host ports: no unicast of others unless promiscuous", async () => {
+    const t = new Topo();
+    const s1 = t.addSwitch('s1');
+    for (const h of ['h1', 'h2', 'h3']) t.addLink(t.addHost(h), s1);
+    t.addLink(t.addHost('h4'), s1, { security: { promiscuous: true } });
+    const net = network({ topo: t });
+    await net.start();
+    await net.pingAll(1, ['h1', 'h2']);
+    expect(await net.settle()).toBe(true);
+    const rx = async (h: string) => Number(/RX packets (\d+)/.exec(await net.get(h).cmd(`ifconfig ${h}-eth0`))?.[1]);
+    // h3 saw the broadcasts (gratuitous ARPs, ARP requests); the promiscuous h4 saw those and
+    // the six unicast frames between h1 and h2 (two ARP replies, two requests, two replies).
+    expect((await rx('h4')) - (await rx('h3'))).toBe(6);
+  }, 30_000);
+
   it('refuses a topology with loops until switches run spanning tree', async () => {
     const net = network({ topo: 'torus,3,3' });
     await expect(net.start()).rejects.toMatchObject({ code: 'loop' });

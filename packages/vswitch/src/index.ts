@@ -7,4 +7,5 @@
 export * from './errors.js';
 export * from './learning-switch.js';
 export { type MacEntry, MacTable } from './mac-table.js';
+export * from './security.js';
 export * from './vlan.js';

@@ -20,6 +20,7 @@ import { EtherType, isMulticastMac, setU16, u16, u48 } from '@vnet/frame';
 import type { Port, PortStats } from '@vnet/link';
 import { SwitchError } from './errors.js';
 import { type FdbEntry, MacTable } from './mac-table.js';
+import { PortSecurity, SecurityDrop, type SecurityPolicy } from './security.js';
 import { type PortVlan, UNTAGGED, VlanMembership } from './vlan.js';
 
 export interface LearningSwitchOptions {
@@ -54,11 +55,22 @@ export interface SwitchPortCounters {
 
 export type { FdbEntry };
 
+export interface PortOptions {
+  /** VLAN membership; untagged by default. */
+  vlan?: PortVlan;
+  /** The MAC of the NIC behind the port (a VM's vNIC, a host's interface): enables `security`. */
+  mac?: number;
+  /** vSphere's security policy (promiscuous, MAC changes, forged transmits); needs `mac`. */
+  security?: SecurityPolicy;
+}
+
 export interface SwitchPortInfo {
   number: number;
   name: string;
   up: boolean;
   vlan: PortVlan;
+  /** The NIC's initial and effective MACs and the policy, for ports with a known NIC. */
+  security?: { initialMac: number; effectiveMac: number; promiscuous: boolean; macChanges: boolean; forgedTransmits: boolean };
   counters: SwitchPortCounters;
 }
 
@@ -67,6 +79,7 @@ interface SwitchPort {
   port: Port;
   up: boolean;
   vlan: VlanMembership;
+  security: PortSecurity | undefined;
   counters: SwitchPortCounters;
 }
 
@@ -78,6 +91,8 @@ export class LearningSwitch {
   private readonly ports = new Map<number, SwitchPort>();
   /** Ports in order, for flooding without allocating. */
   private portList: SwitchPort[] = [];
+  /** Ports in promiscuous mode, which get a copy of every frame of their VLAN. */
+  private promiscuous: SwitchPort[] = [];
   private now = 0;
   /** Where frames whose tag changes are rebuilt. */
   private readonly scratch = new Uint8Array(65536 + TAG);
@@ -92,18 +107,22 @@ export class LearningSwitch {
     return this.table.evictions;
   }
 
-  /** Attaches a port under a number (OVS's ofport; Mininet's s1-eth1 is port 1), untagged unless `vlan` says. */
-  addPort(port: Port, number = this.portList.length + 1, vlan: PortVlan = UNTAGGED): number {
+  /** Attaches a port under a number (OVS's ofport; Mininet's s1-eth1 is port 1). */
+  addPort(port: Port, number = this.portList.length + 1, options: PortOptions = {}): number {
     if (this.ports.has(number)) throw new SwitchError('port-in-use', `${this.name}: port ${number} is already in use`);
+    if (options.security && options.mac === undefined) {
+      throw new SwitchError('bad-option', `${this.name}: port ${number} needs the MAC of its NIC for a security policy`);
+    }
     const sp: SwitchPort = {
       number,
       port,
       up: true,
-      vlan: new VlanMembership(vlan),
+      vlan: new VlanMembership(options.vlan ?? UNTAGGED),
+      security: options.mac === undefined ? undefined : new PortSecurity(options.mac, options.security),
       counters: { rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, flooded: 0, drops: {} },
     };
     this.ports.set(number, sp);
-    this.portList = [...this.ports.values()].sort((a, b) => a.number - b.number);
+    this.reorder();
     port.onFrame = (bytes, offset, length) => this.receive(sp, bytes, offset, length);
     return number;
   }
@@ -113,8 +132,30 @@ export class LearningSwitch {
     if (!sp) return;
     sp.port.onFrame = () => {};
     this.ports.delete(number);
-    this.portList = this.portList.filter((p) => p !== sp);
+    this.reorder();
     this.table.flushPort(number);
+  }
+
+  /** Changes the security policy of a port with a known NIC. */
+  setPortSecurity(number: number, policy: SecurityPolicy): void {
+    const sp = this.port(number);
+    if (!sp.security) throw new SwitchError('bad-option', `${this.name}: port ${number} has no known NIC MAC, so no security policy`);
+    const next = new PortSecurity(sp.security.initialMac, { ...policyOf(sp.security), ...policy });
+    next.effectiveMac = sp.security.effectiveMac;
+    sp.security = next;
+    this.reorder();
+  }
+
+  /** The guest behind a port now uses `mac` (what a hypervisor learns when the guest changes its MAC). */
+  setEffectiveMac(number: number, mac: number): void {
+    const sp = this.port(number);
+    if (!sp.security) throw new SwitchError('bad-option', `${this.name}: port ${number} has no known NIC MAC`);
+    sp.security.effectiveMac = mac;
+  }
+
+  private reorder(): void {
+    this.portList = [...this.ports.values()].sort((a, b) => a.number - b.number);
+    this.promiscuous = this.portList.filter((p) => p.security?.promiscuous);
   }
 
   /** Changes a port's VLAN membership (`ovs-vsctl set port … tag=10`); what it learned is forgotten. */
@@ -158,7 +199,11 @@ export class LearningSwitch {
   }
 
   portInfo(): SwitchPortInfo[] {
-    return this.portList.map((p) => ({ number: p.number, name: p.port.name, up: p.up, vlan: p.vlan.config, counters: p.counters }));
+    return this.portList.map((p) => {
+      const info: SwitchPortInfo = { number: p.number, name: p.port.name, up: p.up, vlan: p.vlan.config, counters: p.counters };
+      if (p.security) info.security = { ...policyOf(p.security), initialMac: p.security.initialMac, effectiveMac: p.security.effectiveMac };
+      return info;
+    });
   }
 
   /** The link-level statistics of a port's link end. */
@@ -195,8 +240,13 @@ export class LearningSwitch {
     }
     const dst = u48(b, offset);
     const src = u48(b, offset + 6);
+    if (sp.security && !sp.security.admits(src)) {
+      drop(c, SecurityDrop.ForgedTransmit);
+      return;
+    }
     if (!isMulticastMac(src)) this.table.learn(vlan, src, sp.number);
-    if (!isMulticastMac(dst)) {
+    const multicast = isMulticastMac(dst);
+    if (!multicast) {
       const at = this.table.lookup(vlan, dst);
       if (at === sp.number) {
         drop(c, SwitchDrop.SamePort);
@@ -204,13 +254,19 @@ export class LearningSwitch {
       }
       if (at >= 0) {
         const out = this.ports.get(at);
-        if (out?.up && this.transmit(out, vlan, tag, b, offset, length)) return;
-        drop(c, SwitchDrop.NoEgress);
+        if (out?.up && (!out.security || out.security.delivers(dst, false)) && this.transmit(out, vlan, tag, b, offset, length)) {
+          // Promiscuous ports of the VLAN see a copy.
+          for (const p of this.promiscuous) if (p !== sp && p !== out && p.up) this.transmit(p, vlan, tag, b, offset, length);
+          return;
+        }
+        drop(c, out?.security?.receiving === false ? SecurityDrop.MacChanged : SwitchDrop.NoEgress);
         return;
       }
     }
+    // Broadcast, multicast and unknown unicast: every port of the VLAN whose NIC may see it.
     for (const out of this.portList) {
-      if (out !== sp && out.up && this.transmit(out, vlan, tag, b, offset, length)) out.counters.flooded++;
+      if (out === sp || !out.up || (out.security && !out.security.delivers(dst, multicast))) continue;
+      if (this.transmit(out, vlan, tag, b, offset, length)) out.counters.flooded++;
     }
   }
 
@@ -259,4 +315,8 @@ export class LearningSwitch {
 
 function drop(c: SwitchPortCounters, reason: string): void {
   c.drops[reason] = (c.drops[reason] ?? 0) + 1;
+}
+
+function policyOf(s: PortSecurity): Required<SecurityPolicy> {
+  return { promiscuous: s.promiscuous, macChanges: s.macChanges, forgedTransmits: s.forgedTransmits };
 }

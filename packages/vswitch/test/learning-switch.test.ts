@@ -1,16 +1,16 @@
 import { build, dissect, ethernet, fieldMap, ipv4, type LayerSpec, payload, udp, vlan } from '@vnet/frame';
 import { createLocalLink, type LinkEnd } from '@vnet/link';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LearningSwitch, type PortVlan, portGroupVlan, SwitchError, VlanDrop } from '../src/index.js';
+import { LearningSwitch, type PortOptions, portGroupVlan, SecurityDrop, SwitchError, VlanDrop } from '../src/index.js';
 
 /** A switch with hosts on local links: what each host receives is recorded, decoded. */
-function lab(ports: PortVlan[], options: { maxMacs?: number } = {}) {
+function lab(ports: PortOptions[], options: { maxMacs?: number } = {}) {
   const sw = new LearningSwitch({ name: 's1', ...options });
   const hosts: LinkEnd[] = [];
   const got: Array<Array<Record<string, unknown>>> = [];
-  ports.forEach((membership, i) => {
+  ports.forEach((portOptions, i) => {
     const l = createLocalLink({ a: `h${i + 1}-eth0`, b: `s1-eth${i + 1}` });
-    sw.addPort(l.b, i + 1, membership);
+    sw.addPort(l.b, i + 1, portOptions);
     const inbox: Array<Record<string, unknown>> = [];
     l.a.onFrame = (bytes, offset, length) => inbox.push(fieldMap(dissect(bytes.slice(offset, offset + length))));
     hosts.push(l.a, l.b);
@@ -35,11 +35,7 @@ afterEach(() => close());
 
 describe('learning and flooding', () => {
   it('floods the unknown, then forwards to where a MAC was learned', async () => {
-    const l = lab([
-      { mode: 'access', vlan: 0 },
-      { mode: 'access', vlan: 0 },
-      { mode: 'access', vlan: 0 },
-    ]);
+    const l = lab([{}, {}, {}]);
     close = l.close;
     l.send(1, ...frame(1, 2));
     await settle();
@@ -58,13 +54,7 @@ describe('learning and flooding', () => {
   });
 
   it('keeps the table bounded under a MAC flood, and legitimate traffic flowing', async () => {
-    const l = lab(
-      [
-        { mode: 'access', vlan: 0 },
-        { mode: 'access', vlan: 0 },
-      ],
-      { maxMacs: 100 },
-    );
+    const l = lab([{}, {}], { maxMacs: 100 });
     close = l.close;
     for (let i = 0; i < 20_000; i++) {
       // Emulated time: 10 ms per flooded MAC.
@@ -86,10 +76,7 @@ describe('learning and flooding', () => {
   }, 30_000);
 
   it('ages MACs out', async () => {
-    const l = lab([
-      { mode: 'access', vlan: 0 },
-      { mode: 'access', vlan: 0 },
-    ]);
+    const l = lab([{}, {}]);
     close = l.close;
     l.sw.poll(0);
     l.send(1, ...frame(1, 2));
@@ -102,9 +89,51 @@ describe('learning and flooding', () => {
   });
 });
 
+describe('security policy', () => {
+  const nic = (n: number, security?: PortOptions['security']): PortOptions => ({ mac: n, ...(security ? { security } : {}) });
+
+  it('rejects promiscuous mode by default: a port sees only its own unicast, broadcast and multicast', async () => {
+    const l = lab([nic(1), nic(2), nic(3), nic(4, { promiscuous: true })]);
+    close = l.close;
+    // Unknown unicast to h2 is not flooded to h3, whose NIC has another MAC.
+    l.send(1, ...frame(1, 2));
+    await settle();
+    expect(l.got.map((g) => g.length)).toEqual([0, 1, 0, 1]);
+    l.send(2, ...frame(2, 1));
+    l.send(3, ...frame(3, 'all'));
+    await settle();
+    // h3's broadcast reaches all; h2's unicast to h1 reaches h1 and the promiscuous h4.
+    expect(l.got.map((g) => g.length)).toEqual([2, 2, 0, 3]);
+  });
+
+  it('drops forged transmits when rejected, and counts them', async () => {
+    const l = lab([nic(1, { forgedTransmits: false }), nic(2)]);
+    close = l.close;
+    l.send(1, ...frame(9, 'all'));
+    l.send(1, ...frame(1, 'all'));
+    await settle();
+    expect(l.got[1]).toHaveLength(1);
+    expect(l.sw.portCounters(1)!.drops).toEqual({ [SecurityDrop.ForgedTransmit]: 1 });
+  });
+
+  it('cuts a port off while its guest uses another MAC, when MAC changes are rejected', async () => {
+    const l = lab([nic(1, { macChanges: false }), nic(2)]);
+    close = l.close;
+    l.sw.setEffectiveMac(1, 7);
+    l.send(2, ...frame(2, 'all'));
+    await settle();
+    expect(l.got[0]).toHaveLength(0);
+    l.sw.setEffectiveMac(1, 1);
+    l.send(2, ...frame(2, 'all'));
+    await settle();
+    expect(l.got[0]).toHaveLength(1);
+    expect(() => l.sw.setPortSecurity(9, {})).toThrow(SwitchError);
+  });
+});
+
 describe('VLANs', () => {
   it("keeps access VLANs apart: no port sees another VLAN's frames", async () => {
-    const l = lab([portGroupVlan(10), portGroupVlan(10), portGroupVlan(20)]);
+    const l = lab([{ vlan: portGroupVlan(10) }, { vlan: portGroupVlan(10) }, { vlan: portGroupVlan(20) }]);
     close = l.close;
     l.send(1, ...frame(1, 'all'));
     l.send(3, ...frame(3, 'all'));
@@ -114,7 +143,7 @@ describe('VLANs', () => {
   });
 
   it('tags on trunks and untags on access ports, dropping what a trunk does not carry', async () => {
-    const l = lab([portGroupVlan(10), { mode: 'trunk', allowed: [10, 20] }, portGroupVlan(20)]);
+    const l = lab([{ vlan: portGroupVlan(10) }, { vlan: { mode: 'trunk', allowed: [10, 20] } }, { vlan: portGroupVlan(20) }]);
     close = l.close;
     l.send(1, ...frame(1, 'all'));
     await settle();
@@ -131,7 +160,7 @@ describe('VLANs', () => {
   });
 
   it("carries untagged frames in a trunk's native VLAN and every VLAN on a 4095 port group", async () => {
-    const l = lab([portGroupVlan(1), { mode: 'trunk', allowed: 'all', native: 1 }, portGroupVlan(4095)]);
+    const l = lab([{ vlan: portGroupVlan(1) }, { vlan: { mode: 'trunk', allowed: 'all', native: 1 } }, { vlan: portGroupVlan(4095) }]);
     close = l.close;
     l.send(2, ...frame(2, 'all'));
     await settle();
@@ -143,7 +172,7 @@ describe('VLANs', () => {
   });
 
   it('drops double-tagged frames on an access port: no VLAN hopping', async () => {
-    const l = lab([portGroupVlan(10), { mode: 'trunk', allowed: 'all' }, portGroupVlan(20)]);
+    const l = lab([{ vlan: portGroupVlan(10) }, { vlan: { mode: 'trunk', allowed: 'all' } }, { vlan: portGroupVlan(20) }]);
     close = l.close;
     l.send(1, ...frame(1, 'all', vlan({ vid: 10 }), vlan({ vid: 20 }), ipv4(), udp(), payload('x')));
     await settle();
@@ -153,7 +182,7 @@ describe('VLANs', () => {
 
   it('refuses impossible settings with a typed error', () => {
     expect(() => portGroupVlan(4096)).toThrow(SwitchError);
-    expect(() => new LearningSwitch({ name: 's' }).addPort(createLocalLink().a, 1, { mode: 'trunk', allowed: [0] })).toThrow(
+    expect(() => new LearningSwitch({ name: 's' }).addPort(createLocalLink().a, 1, { vlan: { mode: 'trunk', allowed: [0] } })).toThrow(
       /outside 1-4094/,
     );
   });

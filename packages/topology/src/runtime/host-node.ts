@@ -29,11 +29,11 @@ export class HostNode implements PingHost {
     random: () => number,
   ) {
     this.stack = new Stack({ hostname: plan.name, random });
-    plan.intfs.forEach((intf, index) => {
+    for (const intf of plan.intfs) {
       const port = ends.get(intf.name);
       if (!port) throw new TopologyError('bad-state', `${plan.name}: no link end for ${intf.name}`);
       this.ports.push(port);
-      this.stack.addInterface({ name: intf.name, port, mac: index === 0 ? plan.mac : deriveMac(plan.mac, index) });
+      this.stack.addInterface({ name: intf.name, port, mac: intf.mac ?? plan.mac });
       // The stack handles frames at the time it was last polled: poll once per burst of
       // arrivals (a clock read per frame would cost more than the frame), so round trips are
       // measured when the burst came in.
@@ -42,7 +42,7 @@ export class HostNode implements PingHost {
         if (!this.polledThisTurn) this.pollForArrivals();
         receive(bytes, offset, length);
       };
-    });
+    }
     const first = plan.intfs[0];
     if (first) this.stack.addAddress(first.name, plan.ip);
     // As in Mininet, a host has only its connected route unless it is given a default route.
@@ -169,11 +169,4 @@ export class HostNode implements PingHost {
   close(): void {
     this.stack.close();
   }
-}
-
-/** A second interface's MAC: the first one with its last byte advanced. */
-function deriveMac(mac: string, index: number): string {
-  const parts = mac.split(':');
-  parts[5] = ((Number.parseInt(parts[5], 16) + index) & 0xff).toString(16).padStart(2, '0');
-  return parts.join(':');
 }

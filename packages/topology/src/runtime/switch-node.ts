@@ -1,6 +1,6 @@
 /** A switch: the learning switch of @vnet/vswitch over the node's link ends. */
 
-import { formatMac } from '@vnet/frame';
+import { formatMac, parseMac } from '@vnet/frame';
 import type { LinkEnd } from '@vnet/link';
 import { LearningSwitch, type PortVlan } from '@vnet/vswitch';
 import { TopologyError } from '../errors.js';
@@ -20,7 +20,10 @@ export class SwitchNode {
     for (const intf of plan.intfs) {
       const port = ends.get(intf.name);
       if (!port) throw new TopologyError('bad-state', `${plan.name}: no link end for ${intf.name}`);
-      this.sw.addPort(port, intf.port, intf.vlan);
+      this.sw.addPort(port, intf.port, {
+        vlan: intf.vlan,
+        ...(intf.mac === undefined ? {} : { mac: parseMac(intf.mac), security: intf.security }),
+      });
     }
     poller.add(this.sw);
   }
