@@ -7,5 +7,6 @@
 export * from './errors.js';
 export * from './learning-switch.js';
 export { type MacEntry, MacTable } from './mac-table.js';
+export type { MirrorSpec, MirrorStats } from './mirror.js';
 export * from './security.js';
 export * from './vlan.js';

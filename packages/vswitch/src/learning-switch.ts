@@ -20,6 +20,7 @@ import { EtherType, isMulticastMac, setU16, u16, u48 } from '@vnet/frame';
 import type { Port, PortStats } from '@vnet/link';
 import { SwitchError } from './errors.js';
 import { type FdbEntry, MacTable } from './mac-table.js';
+import { Mirror, type MirrorSpec, type MirrorStats } from './mirror.js';
 import { PortSecurity, SecurityDrop, type SecurityPolicy } from './security.js';
 import { type PortVlan, UNTAGGED, VlanMembership } from './vlan.js';
 
@@ -93,6 +94,7 @@ export class LearningSwitch {
   private portList: SwitchPort[] = [];
   /** Ports in promiscuous mode, which get a copy of every frame of their VLAN. */
   private promiscuous: SwitchPort[] = [];
+  private mirrors: Mirror[] = [];
   private now = 0;
   /** Where frames whose tag changes are rebuilt. */
   private readonly scratch = new Uint8Array(65536 + TAG);
@@ -151,6 +153,27 @@ export class LearningSwitch {
     const sp = this.port(number);
     if (!sp.security) throw new SwitchError('bad-option', `${this.name}: port ${number} has no known NIC MAC`);
     sp.security.effectiveMac = mac;
+  }
+
+  /**
+   * Mirrors the frames entering `srcPorts` and leaving `dstPorts` to a port (SPAN) or into a
+   * VLAN (RSPAN), as `ovs-vsctl -- --id=@m create mirror …` does.
+   */
+  addMirror(spec: MirrorSpec): void {
+    if (this.mirrors.some((m) => m.spec.name === spec.name))
+      throw new SwitchError('bad-option', `${this.name} already has a mirror ${spec.name}`);
+    for (const p of [...(spec.srcPorts ?? []), ...(spec.dstPorts ?? [])]) this.port(p);
+    if ('port' in spec.output) this.port(spec.output.port);
+    const maxPort = Math.max(0, ...this.ports.keys());
+    this.mirrors = [...this.mirrors, new Mirror(spec, maxPort)];
+  }
+
+  removeMirror(name: string): void {
+    this.mirrors = this.mirrors.filter((m) => m.spec.name !== name);
+  }
+
+  mirrorStats(): MirrorStats[] {
+    return this.mirrors.map((m) => ({ ...m.stats }));
   }
 
   private reorder(): void {
@@ -229,6 +252,7 @@ export class LearningSwitch {
       drop(c, SwitchDrop.PortDown);
       return;
     }
+    for (const m of this.mirrors) if (m.selectsReceived(sp.number)) this.mirror(m, b, offset, length);
     const type = u16(b, offset + 12);
     // The frame's tag: its VID, or -1 when it has none. A priority tag (VID 0) says nothing
     // about the VLAN: the frame is classified as untagged.
@@ -309,7 +333,26 @@ export class LearningSwitch {
     out.counters.txFrames++;
     out.counters.txBytes += len;
     out.port.send(bytes, at, len);
+    for (const m of this.mirrors) if (m.selectsSent(out.number)) this.mirror(m, bytes, at, len);
     return true;
+  }
+
+  /** Sends a mirror's copy: as it is to the SPAN port, or into the RSPAN VLAN's ports, tagged as each wants. */
+  private mirror(m: Mirror, b: Uint8Array, offset: number, length: number): void {
+    const o = m.spec.output;
+    if ('port' in o) {
+      const p = this.ports.get(o.port);
+      if (!p?.up) return;
+      p.port.send(b, offset, length);
+    } else {
+      // The copy travels in the RSPAN VLAN: the ports carrying it get it (not as a mirror of itself).
+      const saved = this.mirrors;
+      this.mirrors = [];
+      for (const p of this.portList) if (p.up) this.transmit(p, o.vlan, -1, b, offset, length);
+      this.mirrors = saved;
+    }
+    m.stats.frames++;
+    m.stats.bytes += length;
   }
 }
 

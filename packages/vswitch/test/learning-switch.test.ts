@@ -131,6 +131,39 @@ describe('security policy', () => {
   });
 });
 
+describe('mirroring', () => {
+  it('copies every frame a port receives and sends to the SPAN port, and nothing else', async () => {
+    // The analyser's NIC has its own MAC, so without the mirror it would see no unicast of others.
+    const l = lab([{}, {}, {}, { mac: 4 }]);
+    close = l.close;
+    l.sw.addMirror({ name: 'm1', srcPorts: [1], dstPorts: [1], output: { port: 4 } });
+    for (let i = 0; i < 50; i++) {
+      l.send(1, ...frame(1, 2));
+      l.send(2, ...frame(2, 1));
+      l.send(3, ...frame(3, 2));
+    }
+    await settle();
+    // The 50 frames h1 sent and the 50 it received, and nothing of h3's.
+    // Each frame: Ethernet 14 + IPv4 20 + UDP 8 + 1 byte of payload.
+    expect(l.sw.mirrorStats()).toEqual([{ name: 'm1', frames: 100, bytes: 100 * 43 }]);
+    const fromH1 = l.got[3].filter((f) => f['eth.src'] === mac(1)).length;
+    const toH1 = l.got[3].filter((f) => f['eth.dst'] === mac(1)).length;
+    expect([fromH1, toH1]).toEqual([50, 50]);
+    expect(l.got[3].filter((f) => f['eth.src'] === mac(3) && f['eth.dst'] === mac(2))).toHaveLength(0);
+  });
+
+  it('sends RSPAN copies into a VLAN, tagged on the trunk that carries it', async () => {
+    const l = lab([{}, {}, { vlan: { mode: 'trunk', allowed: [99] } }]);
+    close = l.close;
+    l.sw.addMirror({ name: 'r', srcPorts: [1], output: { vlan: 99 } });
+    l.send(1, ...frame(1, 'all'));
+    await settle();
+    expect(l.got[2]).toHaveLength(1);
+    expect(l.got[2][0]).toMatchObject({ 'vlan.id': 99, 'eth.src': mac(1) });
+    expect(() => l.sw.addMirror({ name: 'r', output: { port: 2 } })).toThrow(SwitchError);
+  });
+});
+
 describe('VLANs', () => {
   it("keeps access VLANs apart: no port sees another VLAN's frames", async () => {
     const l = lab([{ vlan: portGroupVlan(10) }, { vlan: portGroupVlan(10) }, { vlan: portGroupVlan(20) }]);
