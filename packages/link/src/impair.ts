@@ -8,8 +8,10 @@
  *
  * Design:
  * - Shaping is serialisation at `bw`: departure = max(now, previous departure) + bits / bw.
- *   Frames whose departure lies in the future are "in the queue"; the queue limit tail-drops
- *   (`queue-full`) when `limitFrames` or `limitBytes` would be exceeded.
+ *   With a `burst` bucket (vSphere's shaping: average `bw`, burst size, `peak`), a frame leaves
+ *   as soon as the bucket holds its bytes (paced at `peak` when set), and the bucket refills at
+ *   `bw`. Frames whose departure lies in the future are "in the queue"; the queue limit
+ *   tail-drops (`queue-full`) when `limitFrames` or `limitBytes` would be exceeded.
  * - deliverAt = departure + delay + jitter, never earlier than the previous frame's, so the
  *   FIFO ring is the delay line and frames stay in order (jitter cannot reorder, unlike
  *   netem's without a rate). The receiver holds each record until its stamp.
@@ -42,7 +44,10 @@ const DELIVER_AT = 3;
 const LAST_JITTER = 4;
 const HELD_DELIVER_AT = 5;
 const DRAW = 6;
-const T_SLOTS = 7;
+/** With a burst bucket: the tokens (bytes) it held at `TOKENS_AT`. */
+const TOKENS = 7;
+const TOKENS_AT = 8;
+const T_SLOTS = 9;
 
 /** The largest frame a link carries by default: 64 KiB of payload plus headers. */
 export const DEFAULT_MAX_FRAME = 65_536 + 128;
@@ -101,6 +106,8 @@ export class Impairer {
   private clockQueued = false;
   // Departure times of the frames still waiting, oldest first (only tracked under limitFrames).
   private departures = new Float64Array(0);
+  private burst = 0;
+  private msPerPeakByte = 0;
   private depHead = 0;
   private depCount = 0;
   // The frame held back by reorder.
@@ -214,7 +221,21 @@ export class Impairer {
         c[b + Counter.QueueFull] += 1;
         return false;
       }
-      departure = (t[LAST_DEPARTURE] > now ? t[LAST_DEPARTURE] : now) + length * this.msPerByte;
+      departure = t[LAST_DEPARTURE] > now ? t[LAST_DEPARTURE] : now;
+      if (this.burst > 0) {
+        // Tokens refill at bw up to the bucket's size; a frame waits until it has its bytes.
+        let tokens = t[TOKENS] + (departure - t[TOKENS_AT]) / this.msPerByte;
+        if (tokens > this.burst) tokens = this.burst;
+        if (tokens < length) {
+          departure += (length - tokens) * this.msPerByte;
+          tokens = length;
+        }
+        t[TOKENS] = tokens - length;
+        t[TOKENS_AT] = departure;
+        departure += length * this.msPerPeakByte;
+      } else {
+        departure += length * this.msPerByte;
+      }
       t[LAST_DEPARTURE] = departure;
       if (this.limitFrames !== Number.POSITIVE_INFINITY) this.pushDeparture();
     }
@@ -344,6 +365,13 @@ export class Impairer {
       this.rng.seed(v.seed);
     }
     this.msPerByte = v.bw > 0 ? 8000 / v.bw : 0;
+    this.msPerPeakByte = v.peak > 0 ? 8000 / v.peak : 0;
+    if (v.burst !== this.burst) {
+      // A new bucket starts full.
+      this.t[TOKENS] = v.burst;
+      this.t[TOKENS_AT] = this.t[NOW];
+    }
+    this.burst = v.burst;
     this.delay = v.delay;
     this.jitter = v.jitter;
     this.normalJitter = v.jitterDistribution === 'normal';

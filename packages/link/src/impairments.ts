@@ -16,6 +16,15 @@ export type JitterDistribution = 'uniform' | 'normal';
 export interface Impairments {
   /** Bandwidth in bit/s (1 kbit/s … 100 Gbit/s): frames leave one after the other at this rate. 0 = unlimited. */
   bw?: number;
+  /**
+   * A token bucket of this many bytes on top of `bw`, as vSphere's traffic shaping (average
+   * bandwidth `bw`, burst size `burst`, peak bandwidth `peak`): while the bucket holds tokens,
+   * frames leave at once (or at `peak`); the bucket refills at `bw`. 0 = no bucket: frames
+   * leave strictly at `bw`.
+   */
+  burst?: number;
+  /** With `burst`: the rate in bit/s at which a burst leaves (0 = as fast as offered). */
+  peak?: number;
   /** One-way delay in ms. */
   delay?: number;
   /** Delay variation in ms: ±jitter (uniform) or a standard deviation (normal). Frames stay in order. */
@@ -45,6 +54,8 @@ export type ResolvedImpairments = Required<Impairments>;
 
 export const NO_IMPAIRMENTS: Readonly<ResolvedImpairments> = Object.freeze({
   bw: 0,
+  burst: 0,
+  peak: 0,
   delay: 0,
   jitter: 0,
   jitterDistribution: 'uniform',
@@ -72,6 +83,9 @@ export function resolveImpairments(changes: Impairments, base: Readonly<Resolved
     (r as unknown as Record<string, unknown>)[key] = v;
   }
   if (r.bw !== 0) range('bw', r.bw, 1e3, 100e9, 'bit/s (1 kbit/s … 100 Gbit/s), or 0 for unlimited');
+  range('burst', r.burst, 0, 1 << 30, 'bytes');
+  if (r.peak !== 0) range('peak', r.peak, 1e3, 100e9, 'bit/s (1 kbit/s … 100 Gbit/s), or 0 for no peak');
+  if (r.burst > 0 && r.bw === 0) throw new LinkError('bad-option', 'burst needs bw: the bucket refills at the average rate bw');
   range('delay', r.delay, 0, MAX_MS, 'ms');
   range('jitter', r.jitter, 0, MAX_MS, 'ms');
   if (r.jitterDistribution !== 'uniform' && r.jitterDistribution !== 'normal') {
@@ -108,6 +122,8 @@ const REORDER = 9;
 const LIMIT_FRAMES = 10;
 const LIMIT_BYTES = 11;
 const SEED = 12;
+const BURST = 13;
+const PEAK = 14;
 /** Float64 slots per direction. */
 export const IMPAIRMENT_SLOTS = 16;
 
@@ -160,6 +176,8 @@ export class ImpairmentStore {
         limitFrames: f[b + LIMIT_FRAMES],
         limitBytes: f[b + LIMIT_BYTES],
         seed: f[b + SEED],
+        burst: f[b + BURST],
+        peak: f[b + PEAK],
       };
       if (Atomics.load(this.i32, this.seqIndex) === s) return r;
     }
@@ -188,6 +206,8 @@ export class ImpairmentStore {
     f[b + LIMIT_FRAMES] = v.limitFrames;
     f[b + LIMIT_BYTES] = v.limitBytes;
     f[b + SEED] = v.seed;
+    f[b + BURST] = v.burst;
+    f[b + PEAK] = v.peak;
     Atomics.store(this.i32, this.seqIndex, (s + 2) | 0);
   }
 

@@ -42,6 +42,30 @@ describe('bandwidth', () => {
   });
 });
 
+describe('token bucket (vSphere shaping: average, burst size, peak)', () => {
+  it('lets a burst through at once, then holds the average rate', () => {
+    const { imp, rec } = emulated({ bw: 1e6, burst: 15_000 });
+    const f = frame(1, 1500);
+    for (let i = 0; i < 20; i++) imp.offer(f, 0, f.length);
+    // The bucket holds ten 1500-byte frames: they leave at once (stamp 0: due now).
+    expect(rec.stamps.slice(0, 10).every((s) => s === 0)).toBe(true);
+    // Then one every 12 ms, the average rate of 1 Mbit/s.
+    for (let i = 11; i < 20; i++) expect(rec.stamps[i] - rec.stamps[i - 1]).toBeCloseTo(12, 6);
+  });
+
+  it('paces the burst at the peak rate', () => {
+    const { imp, rec } = emulated({ bw: 1e6, burst: 15_000, peak: 10e6 });
+    const f = frame(1, 1500);
+    for (let i = 0; i < 10; i++) imp.offer(f, 0, f.length);
+    // 1500 bytes at 10 Mbit/s: 1.2 ms apart, though the bucket could pay for all at once.
+    for (let i = 1; i < 10; i++) expect(rec.stamps[i] - rec.stamps[i - 1]).toBeCloseTo(1.2, 6);
+  });
+
+  it('refuses a bucket without an average rate', () => {
+    expect(() => emulated({ burst: 1000 })).toThrow(LinkError);
+  });
+});
+
 describe('queue limit', () => {
   it('tail-drops beyond limitFrames frames waiting for departure', () => {
     const { imp, rec, clock } = emulated({ bw: 1e6, limitFrames: 10 });

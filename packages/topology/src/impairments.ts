@@ -6,6 +6,8 @@ import { parsePercent, parseRate, parseTime } from './units.js';
 function directionOf(o: DirectionOptions, seed?: number): Impairments {
   const imp: Impairments = seed === undefined ? {} : { seed };
   if (o.bw !== undefined) imp.bw = parseRate(o.bw);
+  if (o.burst !== undefined) imp.burst = o.burst * 1024;
+  if (o.peak !== undefined) imp.peak = parseRate(o.peak);
   if (o.delay !== undefined) imp.delay = parseTime(o.delay, 'delay');
   if (o.jitter !== undefined) imp.jitter = parseTime(o.jitter, 'jitter');
   if (o.jitterDistribution !== undefined) imp.jitterDistribution = o.jitterDistribution;

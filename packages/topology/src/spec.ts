@@ -31,6 +31,13 @@ export type NodeSpec = HostSpec | SwitchSpec;
 export interface LinkOptions {
   /** Bandwidth in Mbit/s, as Mininet's `bw` (fractions allowed: 0.001 is 1 kbit/s). */
   bw?: number;
+  /**
+   * vSphere's traffic shaping on top of `bw` (its average bandwidth): a burst of up to this many
+   * KB leaves at once (or at `peak`) before the average applies again.
+   */
+  burst?: number;
+  /** With `burst`: the peak bandwidth in Mbit/s at which a burst leaves. */
+  peak?: number;
   /** One-way delay: `'5ms'`, `'250us'`, `'1s'` or milliseconds as a number. */
   delay?: string | number;
   jitter?: string | number;

@@ -143,6 +143,27 @@ describe('Network', () => {
     expect((await rx('h4')) - (await rx('h3'))).toBe(6);
   }, 30_000);
 
+  it("shapes a host's traffic as vSphere does: a burst at once, then the average rate", async () => {
+    const t = new Topo();
+    const s1 = t.addSwitch('s1');
+    // What h1 sends: 1 Mbit/s average, bursts of 16 KB.
+    t.addLink(t.addHost('h1'), s1, { ab: { bw: 1, burst: 16 } });
+    t.addLink(t.addHost('h2'), s1);
+    const net = network({ topo: t });
+    await net.start();
+    await net.pingAll();
+    // Ten 1000-byte pings (8 ms each at 1 Mbit/s) fit the 16 KB bucket: none waits.
+    const ping = 'ping -c 10 -i 0.001 -s 972 -W 2 10.0.0.2';
+    const maxRtt = (out: string) => Math.max(...[...out.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1])));
+    const burst = await net.get('h1').cmd(ping);
+    expect(burst).toContain('10 packets transmitted, 10 received');
+    expect(maxRtt(burst)).toBeLessThan(8);
+    // Without the bucket they leave one every 8 ms: the last waits for the nine before it.
+    await new Promise((r) => setTimeout(r, 200));
+    net.linksBetween('h1', 's1')[0].configure({ ab: { bw: 1, burst: 0 } });
+    expect(maxRtt(await net.get('h1').cmd(ping))).toBeGreaterThan(60);
+  }, 30_000);
+
   it('refuses a topology with loops until switches run spanning tree', async () => {
     const net = network({ topo: 'torus,3,3' });
     await expect(net.start()).rejects.toMatchObject({ code: 'loop' });
