@@ -9,4 +9,5 @@ export * from './learning-switch.js';
 export { type MacEntry, MacTable } from './mac-table.js';
 export type { MirrorSpec, MirrorStats } from './mirror.js';
 export * from './security.js';
+export type { TeamingPolicy, TeamSpec, TeamStats } from './team.js';
 export * from './vlan.js';

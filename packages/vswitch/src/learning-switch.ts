@@ -16,12 +16,13 @@
  * it came (the common case) is handed to the egress port without a copy of its own, and only a
  * tag change goes through one reused scratch buffer.
  */
-import { EtherType, isMulticastMac, setU16, u16, u48 } from '@vnet/frame';
+import { ArpOperation, arp, build, EtherType, ethernet, isMulticastMac, MAC_BROADCAST, setU16, u16, u48 } from '@vnet/frame';
 import type { Port, PortStats } from '@vnet/link';
 import { SwitchError } from './errors.js';
 import { type FdbEntry, MacTable } from './mac-table.js';
 import { Mirror, type MirrorSpec, type MirrorStats } from './mirror.js';
 import { PortSecurity, SecurityDrop, type SecurityPolicy } from './security.js';
+import { Team, type TeamSpec, type TeamStats } from './team.js';
 import { type PortVlan, UNTAGGED, VlanMembership } from './vlan.js';
 
 export interface LearningSwitchOptions {
@@ -42,6 +43,8 @@ export const SwitchDrop = {
   PortDown: 'port-down',
   /** Known unicast whose port is down or no longer in the frame's VLAN. */
   NoEgress: 'no-egress',
+  /** A local port's own frame coming back from the physical network through a team. */
+  Reflected: 'reflected',
 } as const;
 
 export interface SwitchPortCounters {
@@ -81,6 +84,10 @@ interface SwitchPort {
   up: boolean;
   vlan: VlanMembership;
   security: PortSecurity | undefined;
+  /** The uplink team the port is a member of. */
+  team: Team<SwitchPort> | undefined;
+  /** Administratively up and with carrier: what teaming watches. */
+  isUp(): boolean;
   counters: SwitchPortCounters;
 }
 
@@ -95,6 +102,7 @@ export class LearningSwitch {
   /** Ports in promiscuous mode, which get a copy of every frame of their VLAN. */
   private promiscuous: SwitchPort[] = [];
   private mirrors: Mirror[] = [];
+  private teams: Array<Team<SwitchPort>> = [];
   private now = 0;
   /** Where frames whose tag changes are rebuilt. */
   private readonly scratch = new Uint8Array(65536 + TAG);
@@ -121,6 +129,8 @@ export class LearningSwitch {
       up: true,
       vlan: new VlanMembership(options.vlan ?? UNTAGGED),
       security: options.mac === undefined ? undefined : new PortSecurity(options.mac, options.security),
+      team: undefined,
+      isUp: () => sp.up && sp.port.up,
       counters: { rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, flooded: 0, drops: {} },
     };
     this.ports.set(number, sp);
@@ -190,7 +200,63 @@ export class LearningSwitch {
 
   /** Administrative state of a port, as `ovs-ofctl mod-port s1 1 down`. */
   setPortUp(number: number, up: boolean): void {
-    this.port(number).up = up;
+    const sp = this.port(number);
+    sp.up = up;
+    if (sp.team) this.teamChanged(sp.team);
+  }
+
+  /**
+   * Teams uplink ports (vSphere's NIC teaming): frames leave by one member chosen by the
+   * policy; failure is detected by link state, with failover to standby members and RARPs to
+   * tell the physical switches.
+   */
+  addTeam(spec: TeamSpec): void {
+    if (this.teams.some((t) => t.spec.name === spec.name))
+      throw new SwitchError('bad-option', `${this.name} already has a team ${spec.name}`);
+    if (spec.active.length === 0) throw new SwitchError('bad-option', `team ${spec.name} needs at least one active member`);
+    const team = new Team<SwitchPort>(spec, (n) => {
+      const sp = this.port(n);
+      if (sp.team) throw new SwitchError('bad-option', `port ${n} is already in team ${sp.team.spec.name}`);
+      return sp;
+    });
+    for (const m of team.members) {
+      m.team = team;
+      m.port.onCarrier = () => this.teamChanged(team);
+    }
+    this.teams = [...this.teams, team];
+    this.table.flushPort(team.id);
+  }
+
+  teamStats(): TeamStats[] {
+    return this.teams.map((t) => ({ ...t.stats }));
+  }
+
+  /**
+   * A member went up or down: pick the members in use again and, if traffic moved, announce
+   * every MAC behind the switch (the NICs it knows, the MACs it learned on local ports) with a
+   * RARP out of the member now carrying it, as vSphere's "notify switches" does.
+   */
+  private teamChanged(team: Team<SwitchPort>): void {
+    if (!team.refresh() || !team.spec.notifySwitches) return;
+    const behind = new Map<string, { vlan: number; mac: number; port: number }>();
+    for (const p of this.portList) {
+      if (p.security && p.vlan.config.mode === 'access') {
+        behind.set(`${p.vlan.config.vlan}/${p.security.effectiveMac}`, {
+          vlan: p.vlan.config.vlan,
+          mac: p.security.effectiveMac,
+          port: p.number,
+        });
+      }
+    }
+    for (const e of this.table.entries()) if (!this.ports.get(e.port)?.team) behind.set(`${e.vlan}/${e.mac}`, e);
+    for (const e of behind.values()) {
+      const rarp = build(
+        ethernet({ src: e.mac, dst: MAC_BROADCAST }),
+        arp({ operation: ArpOperation.ReverseRequest, senderMac: e.mac, targetMac: e.mac, ethertype: EtherType.RARP }),
+      );
+      const member = team.select(e.port, rarp, 0, rarp.length);
+      if (member && this.transmit(member, e.vlan, -1, rarp, 0, rarp.length)) team.stats.notifications++;
+    }
   }
 
   /** Advances the switch's clock (ms) and ages out MACs not seen for the aging time. */
@@ -268,16 +334,27 @@ export class LearningSwitch {
       drop(c, SecurityDrop.ForgedTransmit);
       return;
     }
-    if (!isMulticastMac(src)) this.table.learn(vlan, src, sp.number);
+    // A frame from any member of a team comes from the team. One whose source is a local
+    // port's MAC is our own frame reflected by the physical switches: dropped, not learned.
+    const from = sp.team ? sp.team.id : sp.number;
+    if (sp.team) {
+      const owner = this.table.lookup(vlan, src);
+      if (owner >= 0 && !this.ports.get(owner)?.team) {
+        drop(c, SwitchDrop.Reflected);
+        return;
+      }
+    }
+    if (!isMulticastMac(src)) this.table.learn(vlan, src, from);
     const multicast = isMulticastMac(dst);
     if (!multicast) {
       const at = this.table.lookup(vlan, dst);
-      if (at === sp.number) {
+      if (at === from) {
         drop(c, SwitchDrop.SamePort);
         return;
       }
       if (at >= 0) {
-        const out = this.ports.get(at);
+        const learned = this.ports.get(at);
+        const out = learned?.team ? learned.team.select(from, b, offset, length) : learned;
         if (out?.up && (!out.security || out.security.delivers(dst, false)) && this.transmit(out, vlan, tag, b, offset, length)) {
           // Promiscuous ports of the VLAN see a copy.
           for (const p of this.promiscuous) if (p !== sp && p !== out && p.up) this.transmit(p, vlan, tag, b, offset, length);
@@ -287,8 +364,18 @@ export class LearningSwitch {
         return;
       }
     }
-    // Broadcast, multicast and unknown unicast: every port of the VLAN whose NIC may see it.
-    for (const out of this.portList) {
+    // Broadcast, multicast and unknown unicast: every port of the VLAN whose NIC may see it,
+    // and each team once, by the member its policy picks (never back into the team it came from).
+    for (const p of this.portList) {
+      let out: SwitchPort | undefined = p;
+      // Floods from the physical network reach a local port only by the member that port's own
+      // traffic leaves by, so a broadcast the physical switches sent to every member arrives once.
+      if (sp.team?.pinsPorts && !p.team && sp.team.select(p.number, b, offset, length) !== sp) continue;
+      if (p.team) {
+        if (p.team === sp.team || p.number !== p.team.id) continue;
+        out = p.team.select(from, b, offset, length);
+        if (!out) continue;
+      }
       if (out === sp || !out.up || (out.security && !out.security.delivers(dst, multicast))) continue;
       if (this.transmit(out, vlan, tag, b, offset, length)) out.counters.flooded++;
     }
