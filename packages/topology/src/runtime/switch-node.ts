@@ -53,7 +53,11 @@ export class SwitchNode {
             : `access vlan ${v.vlan}`
           : `trunk ${v.allowed === 'all' ? 'all' : v.allowed.join(',')}${v.native ? ` native ${v.native}` : ''}`;
       const rows = this.sw.portInfo().map((p) => `  port ${p.number}: ${p.name}${p.up ? '' : ' (down)'}, ${vlanText(p.vlan)}\n`);
-      return `${this.plan.name}: learning switch, ${this.sw.fdb().length} MACs\n${rows.join('')}`;
+      const teams = this.sw
+        .teamStats()
+        .map((t) => `  team ${t.name}: members in use ${t.inUse.join(',') || 'none'}, ${t.failovers} failovers\n`);
+      const mirrors = this.sw.mirrorStats().map((m) => `  mirror ${m.name}: ${m.frames} frames copied\n`);
+      return `${this.plan.name}: learning switch, ${this.sw.fdb().length} MACs\n${rows.join('')}${teams.join('')}${mirrors.join('')}`;
     }
     if (cmd === 'stats') {
       return this.plan.intfs
