@@ -11,7 +11,7 @@ import { formatRows, report } from './report.js';
 const args = process.argv.slice(2);
 const jsonAt = args.indexOf('--json');
 const reportPath = jsonAt >= 0 ? args[jsonAt + 1] : 'bench-report.json';
-const filter = args.filter((a, i) => !a.startsWith('--') && i !== jsonAt + 1);
+const filter = args.filter((a, i) => !a.startsWith('--') && (jsonAt < 0 || i !== jsonAt + 1));
 
 const root = process.cwd();
 const files: string[] = [];

@@ -37,6 +37,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     .enablePositionalOptions()
     .option('--topo <topo>', 'topology: minimal, single,K, reversed,K, linear,K[,N], tree,depth=D,fanout=F, torus,X,Y', 'minimal')
     .option('--link <link>', 'link options for every link, Mininet style: tc,bw=10,delay=5ms,loss=1')
+    .option('--switch <switch>', 'options for every switch, Mininet style: learning,stp=1 (802.1D), learning,rstp=1, priority=N')
     .addOption(new Option('--test <test>', 'run a test and exit with its verdict').choices([...TESTS]))
     .option('--mac', 'MAC addresses from host numbers (00:00:00:00:00:01 for h1)')
     .option('--arp', 'static ARP entries for every host on every host')

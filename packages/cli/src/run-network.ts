@@ -14,10 +14,12 @@ import { loadUserModule } from './load-module.js';
 import type { CliIo } from './main.js';
 import { formatPingAll, formatPingAllFull, info } from './shell/format.js';
 import { Shell } from './shell/shell.js';
+import { parseSwitchOption } from './switch-option.js';
 
 export interface NetworkCliOptions {
   topo: string;
   link?: string;
+  switch?: string;
   test?: string;
   mac?: boolean;
   arp?: boolean;
@@ -79,6 +81,7 @@ export async function runNetwork(options: NetworkCliOptions, io: CliIo & { input
   };
   if (options.ipbase) netOptions.ipBase = options.ipbase;
   if (options.link) netOptions.link = parseLinkOption(options.link);
+  if (options.switch) netOptions.switch = parseSwitchOption(options.switch);
   const quiet = options.json === true;
   const say = (text: string) => {
     if (!quiet) io.out(text);

@@ -86,9 +86,38 @@ describe('vnet (the network CLI)', () => {
     const link = await vnet(['--link', 'tc,bw=fast', '--test', 'none']).done;
     expect(link.code).toBe(2);
     expect(link.err).toContain('bw=fast is not a number');
-    const loop = await vnet(['--topo', 'torus,3,3', '--test', 'pingall']).done;
+    const sw = await vnet(['--switch', 'ovsk,stp=maybe', '--test', 'none']).done;
+    expect(sw.code).toBe(2);
+    expect(sw.err).toContain('stp is 1 or 0');
+  }, 60_000);
+
+  it('refuses a loop without spanning tree, and runs it with RSTP', async () => {
+    const custom = join(dir, 'triangle.ts');
+    writeFileSync(
+      custom,
+      `import { Topo } from '@vnet/topology';
+export const topos = {
+  triangle: () => {
+    const t = new Topo();
+    for (const i of [1, 2, 3]) t.addLink(t.addHost('h' + i), t.addSwitch('s' + i));
+    t.addLink('s1', 's2');
+    t.addLink('s2', 's3');
+    t.addLink('s3', 's1');
+    return t;
+  },
+};
+`,
+    );
+    const loop = await vnet(['--custom', custom, '--topo', 'triangle', '--test', 'pingall']).done;
     expect(loop.code).toBe(2);
-    expect(loop.err).toContain('loop');
+    expect(loop.err).toContain('the topology has a loop');
+    const rstp = await vnet(['--custom', custom, '--topo', 'triangle', '--switch', 'learning,rstp=1', '--test', 'pingall']).done;
+    expect(rstp.out).toContain('Results: 0% dropped (6/6 received)');
+    expect(rstp.code).toBe(0);
+    // The torus's switches run RSTP of their own accord.
+    const torus = await vnet(['--topo', 'torus,3,3', '--test', 'pingall']).done;
+    expect(torus.out).toContain('Results: 0% dropped (72/72 received)');
+    expect(torus.code).toBe(0);
   }, 60_000);
 
   it('loads custom topologies and runs scripts through esbuild', async () => {

@@ -4,6 +4,7 @@ import {
   dissect,
   FrameError,
   fieldMap,
+  formatBridgeId,
   fromHex,
   Llc,
   LlcHeader,
@@ -112,6 +113,11 @@ describe('LLC', () => {
 });
 
 describe('STP', () => {
+  it('prints bridge IDs as brctl does', () => {
+    expect(formatBridgeId({ priority: 0x8000, mac: 0x020000000001 })).toBe('8000.020000000001');
+    expect(formatBridgeId({ priority: 0, mac: 0xaabbccddeeff })).toBe('0000.aabbccddeeff');
+  });
+
   it('deconstructs a configuration BPDU and an RST BPDU', () => {
     const c = StpBpdu.checked(CONFIG, 17);
     expect([c.protocolId, c.version, c.bpduType, c.flags, c.rootPriority, c.rootMac, c.rootPathCost]).toEqual([0, 0, 0, 1, 0x8000, 1, 0]);

@@ -60,14 +60,14 @@ export class TreeTopo extends Topo {
   }
 }
 
-/** An x × y grid of switches wrapped into a torus, n hosts on each: it has loops. */
+/** An x × y grid of switches wrapped into a torus, n hosts on each: it has loops, which its switches break with RSTP. */
 export class TorusTopo extends Topo {
   override build(x = 3, y = 3, n = 1): void {
     if (x < 3 || y < 3) throw new TopologyError('bad-option', `torus needs at least 3x3 switches, not ${x}x${y}`);
     const sw = (i: number, j: number) => `s${i + 1}x${j + 1}`;
     for (let i = 0; i < x; i++) {
       for (let j = 0; j < y; j++) {
-        const s = this.addSwitch(sw(i, j));
+        const s = this.addSwitch(sw(i, j), { stp: 'rstp' });
         for (let k = 1; k <= n; k++) this.addLink(this.addHost(n === 1 ? `h${i + 1}x${j + 1}` : `h${i + 1}x${j + 1}x${k}`), s);
       }
     }

@@ -13,7 +13,9 @@ export type TopologyErrorCode =
   /** A node's worker failed. */
   | 'node-crashed'
   /** A command that does not exist on a node. */
-  | 'unknown-command';
+  | 'unknown-command'
+  /** Something that should have happened in time did not (a spanning tree that never settles). */
+  | 'timeout';
 
 export class TopologyError extends Error {
   override readonly name = 'TopologyError';

@@ -31,7 +31,7 @@ import { findSwitchLoop, type Plan, type PlannedHost, type PlannedNode, planNetw
 import type { NodeInfo, OutputEvent, PingResult, WorkerInit } from './runtime/protocol.js';
 import { RpcClient } from './runtime/rpc.js';
 import type { LinkOptions, TopoSpec } from './spec.js';
-import { type HostOptions, type LinkParams, type SwitchOptions, Topo, topoFromSpec } from './topo.js';
+import { checkSwitchOptions, type HostOptions, type LinkParams, type SwitchOptions, Topo, topoFromSpec } from './topo.js';
 
 export type Placement = 'auto' | 'thread' | 'pool';
 
@@ -70,6 +70,8 @@ export interface NetworkOptions {
   autoStaticArp?: boolean;
   /** Options for every link that does not set its own (Mininet's --link tc,…). */
   link?: LinkOptions;
+  /** Options for every switch that does not set its own (Mininet's --switch ovsk,stp=1). */
+  switch?: SwitchOptions;
   placement?: Placement;
   /** Seeds MACs and impairments, so that a run can be repeated. */
   seed?: number;
@@ -116,6 +118,7 @@ export class Network {
 
   constructor(options: NetworkOptions = {}) {
     this.options = options;
+    if (options.switch) checkSwitchOptions('switch option', options.switch);
     const t = options.topo;
     this.topo = t === undefined ? new Topo() : typeof t === 'string' ? topoFromString(t) : t instanceof Topo ? t : topoFromSpec(t);
   }
@@ -167,7 +170,7 @@ export class Network {
       if (loop.length > 0) {
         throw new TopologyError(
           'loop',
-          `the topology has a loop (through ${loop.join(' and ')}); vnet's switches do not run spanning tree yet, so broadcasts would circle forever: use a loop-free topology`,
+          `the topology has a loop (through ${loop.join(' and ')}) that a switch without spanning tree is on, so broadcasts would circle forever: give the switches on loops stp: 'rstp' (--switch learning,rstp=1), or remove the loop`,
         );
       }
       this.plan = plan;
@@ -183,6 +186,7 @@ export class Network {
       this.installExitHooks();
       await this.spawnWorkers(plan);
       this.state = 'running';
+      await this.waitForSpanningTree();
     } catch (e) {
       await this.teardown();
       this.state = 'stopped';
@@ -233,6 +237,29 @@ export class Network {
       this.outputs.delete(job);
     }
     return out;
+  }
+
+  /**
+   * Waits until every switch running spanning tree has settled (each port forwarding, or in a
+   * role that never forwards), as `start` does: RSTP takes milliseconds, 802.1D's listening and
+   * learning twice its forward delay (30 s).
+   */
+  async waitForSpanningTree(timeout = 60_000): Promise<void> {
+    this.mustBe('running', 'wait for spanning tree');
+    const switches = this.layout.nodes.flatMap((n) => (n.kind === 'switch' && n.stp ? [n.name] : []));
+    const end = performance.now() + timeout;
+    for (;;) {
+      const infos = await Promise.all(switches.map((s) => this.info(s)));
+      const unsettled = infos.filter((i) => !i.stp?.converged).map((i) => i.name);
+      if (unsettled.length === 0) return;
+      if (performance.now() > end) {
+        throw new TopologyError(
+          'timeout',
+          `spanning tree did not settle within ${timeout / 1000} s on ${unsettled.join(', ')}: see \`${unsettled[0]} stp\``,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** Information about a node's interfaces, straight from its worker. */
@@ -402,7 +429,8 @@ export class Network {
   }
 
   private planOptions() {
-    return { ipBase: this.options.ipBase, autoSetMacs: this.options.autoSetMacs, linkDefaults: this.options.link, seed: this.options.seed };
+    const { ipBase, autoSetMacs, link: linkDefaults, switch: switchDefaults, seed } = this.options;
+    return { ipBase, autoSetMacs, linkDefaults, switchDefaults, seed };
   }
 
   private mustBe(state: Network['state'], what: string): void {

@@ -4,9 +4,9 @@
  * builds a network (hosts numbered in natural order from the IP base, `h1-eth0`, `s1-eth1`).
  */
 import { formatIpv4, formatMac, parseIpv4Cidr } from '@vnet/frame';
-import { type PortVlan, portGroupVlan, type SecurityPolicy } from '@vnet/vswitch';
+import { type PortVlan, portGroupVlan, type SecurityPolicy, type StpProtocol } from '@vnet/vswitch';
 import { TopologyError } from './errors.js';
-import type { LinkOptions, TopoSpec } from './spec.js';
+import type { LinkOptions, SwitchSpec, TopoSpec } from './spec.js';
 import { naturalSort } from './topo.js';
 
 export interface PlannedInterface {
@@ -38,6 +38,8 @@ export interface PlannedSwitch {
   kind: 'switch';
   name: string;
   agingTime?: number;
+  /** Spanning tree: the protocol, and the bridge ID (MAC 02:00:00:00:00:0N for the Nth switch in natural order). */
+  stp?: { protocol: StpProtocol; priority: number; bridgeMac: string };
   intfs: PlannedInterface[];
 }
 
@@ -56,6 +58,9 @@ export interface Plan {
   links: PlannedLink[];
 }
 
+/** 02:00:00:00:00:00: bridge IDs are locally administered MACs numbered from here. */
+const LOCAL_BRIDGE = 0x020000000000;
+
 export interface PlanOptions {
   /** Where host addresses come from (Mininet's --ipbase), default 10.0.0.0/8. */
   ipBase?: string;
@@ -63,6 +68,8 @@ export interface PlanOptions {
   autoSetMacs?: boolean;
   /** Options every link gets unless it sets its own (Mininet's --link tc,…). */
   linkDefaults?: LinkOptions;
+  /** Options every switch gets unless it sets its own (Mininet's --switch ovsk,stp=1). */
+  switchDefaults?: Omit<SwitchSpec, 'kind' | 'name'>;
   /** Seeds the random MACs, so that a run can be repeated. */
   seed?: number;
 }
@@ -110,11 +117,18 @@ export function planNetwork(spec: TopoSpec, options: PlanOptions = {}): Plan {
 
   const hostOrder = naturalSort(spec.nodes.filter((n) => n.kind === 'host').map((n) => n.name));
   const hostNumber = new Map(hostOrder.map((h, i) => [h, i + 1]));
-  const nodes: PlannedNode[] = spec.nodes.map((n) => {
-    const planned = intfs.get(n.name)!.sort((x, y) => x.port - y.port);
+  const switchOrder = naturalSort(spec.nodes.filter((n) => n.kind === 'switch').map((n) => n.name));
+  const switchNumber = new Map(switchOrder.map((s, i) => [s, i + 1]));
+  const nodes: PlannedNode[] = spec.nodes.map((node) => {
+    const planned = intfs.get(node.name)!.sort((x, y) => x.port - y.port);
+    const n = node.kind === 'switch' ? { ...options.switchDefaults, ...node } : node;
     if (n.kind === 'switch') {
       const s: PlannedSwitch = { kind: 'switch', name: n.name, intfs: planned };
       if (n.agingTime !== undefined) s.agingTime = n.agingTime;
+      if (n.stp) {
+        const protocol = n.stp === true ? 'stp' : n.stp;
+        s.stp = { protocol, priority: n.stpPriority ?? 32768, bridgeMac: formatMac(LOCAL_BRIDGE + switchNumber.get(n.name)!) };
+      }
       return s;
     }
     const num = hostNumber.get(n.name)!;
@@ -150,24 +164,31 @@ function nextMac(mac: string, index: number): string {
 }
 
 /**
- * The loops among switches, as node names; empty for a loop-free topology. Without a spanning
- * tree a loop floods every broadcast forever, so a network with one refuses to start.
+ * A loop among switches that one of them cannot break, as the two ends of a link on it; empty
+ * when every loop runs through spanning-tree switches only. Without a spanning tree a loop
+ * floods every broadcast forever, so a network with such a loop refuses to start.
  */
 export function findSwitchLoop(plan: Plan): string[] {
-  const switches = new Set(plan.nodes.filter((n) => n.kind === 'switch').map((n) => n.name));
-  const parent = new Map<string, string>([...switches].map((s) => [s, s]));
-  const find = (x: string): string => {
-    let r = x;
-    while (parent.get(r) !== r) r = parent.get(r)!;
-    parent.set(x, r);
-    return r;
-  };
-  for (const l of plan.links) {
-    if (!switches.has(l.a) || !switches.has(l.b)) continue;
-    const ra = find(l.a);
-    const rb = find(l.b);
-    if (ra === rb) return [l.a, l.b];
-    parent.set(ra, rb);
+  const switches = new Map(plan.nodes.flatMap((n) => (n.kind === 'switch' ? [[n.name, n.stp !== undefined] as const] : [])));
+  const trunks = plan.links.filter((l) => switches.has(l.a) && switches.has(l.b));
+  // A loop through a switch without spanning tree uses one of its links; a link is on a loop
+  // when its ends stay connected without it.
+  for (const link of trunks) {
+    if (switches.get(link.a) && switches.get(link.b)) continue;
+    const seen = new Set([link.a]);
+    const todo = [link.a];
+    while (todo.length > 0) {
+      const at = todo.pop()!;
+      for (const l of trunks) {
+        if (l === link || (l.a !== at && l.b !== at)) continue;
+        const next = l.a === at ? l.b : l.a;
+        if (next === link.b) return [link.a, link.b];
+        if (!seen.has(next)) {
+          seen.add(next);
+          todo.push(next);
+        }
+      }
+    }
   }
   return [];
 }

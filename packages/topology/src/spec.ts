@@ -3,7 +3,7 @@
  * saved by the playground and exported as a script. Names follow Mininet: hosts h1…, switches
  * s1…, interfaces `h1-eth0`, `s1-eth1`.
  */
-import type { PortVlan, SecurityPolicy } from '@vnet/vswitch';
+import type { PortVlan, SecurityPolicy, StpProtocol } from '@vnet/vswitch';
 
 export interface HostSpec {
   kind: 'host';
@@ -21,8 +21,14 @@ export interface SwitchSpec {
   name: string;
   /** Seconds a learned MAC is kept. */
   agingTime?: number;
-  /** Spanning tree on (needed for topologies with loops); comes with the vswitch issue. */
-  stp?: boolean;
+  /**
+   * Runs spanning tree, which a topology with loops needs: `'rstp'` (802.1w, converges in
+   * milliseconds) or `'stp'` (802.1D, 30 s of listening and learning); `true` is `'stp'`, as
+   * Mininet's `stp=True`.
+   */
+  stp?: boolean | StpProtocol;
+  /** The bridge priority, the high part of the bridge ID: the lowest becomes root (default 32768). */
+  stpPriority?: number;
 }
 
 export type NodeSpec = HostSpec | SwitchSpec;

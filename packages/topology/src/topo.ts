@@ -36,6 +36,7 @@ export class Topo {
   }
 
   addSwitch(name: string, options: SwitchOptions = {}): string {
+    checkSwitchOptions(name, options);
     return this.addNode({ ...options, kind: 'switch', name });
   }
 
@@ -83,6 +84,20 @@ export class Topo {
     if (this.nodes.has(node.name)) throw new TopologyError('duplicate-name', `there is already a node called ${node.name}`);
     this.nodes.set(node.name, node);
     return node.name;
+  }
+}
+
+/** Throws a TopologyError naming `who` for switch options that cannot work. */
+export function checkSwitchOptions(who: string, options: SwitchOptions): void {
+  const { stp, stpPriority } = options;
+  if (stp !== undefined && typeof stp !== 'boolean' && stp !== 'stp' && stp !== 'rstp') {
+    throw new TopologyError('bad-option', `${who}: stp is true, false, 'stp' (802.1D) or 'rstp' (802.1w), not ${String(stp)}`);
+  }
+  if (stpPriority !== undefined && !(Number.isInteger(stpPriority) && stpPriority >= 0 && stpPriority <= 0xffff)) {
+    throw new TopologyError(
+      'bad-option',
+      `${who}: stpPriority is an integer in 0-65535 (default 32768; lowest is root), not ${stpPriority}`,
+    );
   }
 }
 

@@ -2,6 +2,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Network, Topo, TopologyError } from '../src/index.js';
 
 const nets: Network[] = [];
+
+/** Three switches in a loop, a host on each. */
+function triangle(): Topo {
+  const t = new Topo();
+  for (const i of [1, 2, 3]) t.addLink(t.addHost(`h${i}`), t.addSwitch(`s${i}`));
+  t.addLink('s1', 's2');
+  t.addLink('s2', 's3');
+  t.addLink('s3', 's1');
+  return t;
+}
 function network(...args: ConstructorParameters<typeof Network>): Network {
   const net = new Network(...args);
   nets.push(net);
@@ -165,10 +175,26 @@ describe('Network', () => {
   }, 30_000);
 
   it('refuses a topology with loops until switches run spanning tree', async () => {
-    const net = network({ topo: 'torus,3,3' });
+    const net = network({ topo: triangle() });
     await expect(net.start()).rejects.toMatchObject({ code: 'loop' });
     expect(net.running).toBe(false);
   });
+
+  it('runs a loop with RSTP, and fails over to the blocked link when a link is cut', async () => {
+    const net = network({ topo: triangle(), switch: { stp: 'rstp' } });
+    await net.start();
+    const stp = async () => Promise.all(net.switches.map(async (s) => (await net.info(s)).stp!));
+    const before = await stp();
+    expect(before.map((s) => s.root)).toEqual(Array(3).fill('8000.020000000001'));
+    expect(before.every((s) => s.converged)).toBe(true);
+    // s3's root port is the direct link to s1; its port towards s2 is the blocked alternate.
+    expect(await net.cmd('s3', 'stp')).toMatch(/s3-eth2\s+alternate\s+discarding/);
+    expect((await net.pingAll()).dropped).toBe(0);
+    net.configLinkStatus('s1', 's3', 'down');
+    await net.waitForSpanningTree();
+    expect(await net.cmd('s3', 'stp')).toMatch(/s3-eth2\s+root\s+forwarding/);
+    expect((await net.pingAll()).dropped).toBe(0);
+  }, 30_000);
 
   it('survives a crashed node: reported, its links down, the rest running', async () => {
     const crashes: string[][] = [];

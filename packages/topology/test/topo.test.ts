@@ -67,8 +67,31 @@ describe('planning', () => {
     expect(plan.links[2]).toMatchObject({ a: 'h1', intfB: 's1-eth1' });
   });
 
-  it('finds loops among switches', () => {
-    expect(findSwitchLoop(planNetwork(topoFromString('tree,depth=3,fanout=2').toSpec()))).toEqual([]);
-    expect(findSwitchLoop(planNetwork(topoFromString('torus,3,3').toSpec())).length).toBe(2);
+  it('finds the loops that a switch without spanning tree is on', () => {
+    const loop = (t: Topo, switchDefaults = {}) => findSwitchLoop(planNetwork(t.toSpec(), { switchDefaults }));
+    expect(loop(topoFromString('tree,depth=3,fanout=2'))).toEqual([]);
+    // The torus's switches run RSTP.
+    expect(loop(topoFromString('torus,3,3'))).toEqual([]);
+    const square = (stp: Record<string, 'rstp'>) => {
+      const t = new Topo();
+      for (const s of ['s1', 's2', 's3', 's4']) t.addSwitch(s, stp[s] ? { stp: stp[s] } : {});
+      t.addSwitch('s5');
+      for (const link of ['s1-s2', 's2-s3', 's3-s4', 's4-s1', 's4-s5']) t.addLink(link.slice(0, 2), link.slice(3));
+      return t;
+    };
+    expect(loop(square({}))).toEqual(['s1', 's2']);
+    expect(loop(square({ s1: 'rstp', s2: 'rstp', s3: 'rstp' }))).toEqual(['s3', 's4']);
+    // s5 hangs off the loop without being on it.
+    expect(loop(square({ s1: 'rstp', s2: 'rstp', s3: 'rstp', s4: 'rstp' }))).toEqual([]);
+    expect(loop(square({}), { stp: true })).toEqual([]);
+    const parallel = new Topo();
+    parallel.addLink(parallel.addSwitch('s1'), parallel.addSwitch('s2'));
+    parallel.addLink('s1', 's2');
+    expect(loop(parallel)).toEqual(['s1', 's2']);
+  });
+
+  it('rejects spanning-tree options that cannot work', () => {
+    expect(() => new Topo().addSwitch('s1', { stp: 'mstp' as 'stp' })).toThrow(/stp is true, false, 'stp' \(802.1D\) or 'rstp'/);
+    expect(() => new Topo().addSwitch('s1', { stpPriority: 70000 })).toThrow(/stpPriority is an integer in 0-65535/);
   });
 });

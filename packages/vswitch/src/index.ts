@@ -5,9 +5,11 @@
  * switch node of @vnet/topology.
  */
 export * from './errors.js';
+export * from './flow/index.js';
 export * from './learning-switch.js';
 export { type MacEntry, MacTable } from './mac-table.js';
 export type { MirrorSpec, MirrorStats } from './mirror.js';
 export * from './security.js';
+export * from './stp/index.js';
 export type { TeamingPolicy, TeamSpec, TeamStats } from './team.js';
 export * from './vlan.js';

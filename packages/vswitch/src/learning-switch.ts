@@ -1,6 +1,6 @@
 /**
- * A learning switch: the forwarding behaviour of an 802.1D bridge with 802.1Q VLANs, without
- * spanning tree.
+ * A learning switch: the forwarding behaviour of an 802.1D bridge with 802.1Q VLANs and, when
+ * asked for, spanning tree (STP or RSTP, see stp/).
  *
  * What: a frame arriving on a port is classified into a VLAN by the port's membership (access
  * or trunk, see vlan.ts), teaches the switch where its source MAC lives in that VLAN, and goes
@@ -10,7 +10,9 @@
  *
  * Design: the MAC table (mac-table.ts) has per-VLAN maps, aging and a bounded size with
  * eviction. Time is passed in through `poll(now)` (STYLE.md §1). Every frame that does not leave
- * is counted on its ingress port under a named reason.
+ * is counted on its ingress port under a named reason. Frames to the bridge group addresses
+ * (01:80:c2:00:00:0x) are never forwarded, as 802.1D says: BPDUs go to the spanning tree, which
+ * decides per port whether frames may enter, leave and teach MACs.
  *
  * Why fast: MACs and tags are read as numbers straight from the frame; a frame that leaves as
  * it came (the common case) is handed to the egress port without a copy of its own, and only a
@@ -22,6 +24,8 @@ import { SwitchError } from './errors.js';
 import { type FdbEntry, MacTable } from './mac-table.js';
 import { Mirror, type MirrorSpec, type MirrorStats } from './mirror.js';
 import { PortSecurity, SecurityDrop, type SecurityPolicy } from './security.js';
+import { SpanningTree } from './stp/spanning-tree.js';
+import type { SpanningTreeOptions, StpPortOptions, StpPortRole, StpPortState } from './stp/types.js';
 import { Team, type TeamSpec, type TeamStats } from './team.js';
 import { type PortVlan, UNTAGGED, VlanMembership } from './vlan.js';
 
@@ -31,6 +35,10 @@ export interface LearningSwitchOptions {
   agingTime?: number;
   /** MAC table entries at most (default 8192); beyond, the least recently seen are evicted. */
   maxMacs?: number;
+  /** Runs spanning tree (OVS's `stp_enable` or `rstp_enable`): the bridge ID, protocol and timers. */
+  stp?: Omit<SpanningTreeOptions, 'send' | 'onFlush' | 'now'>;
+  /** The clock reading (ms) the switch starts at; later ones come through `poll(now)`. */
+  now?: number;
 }
 
 /** Why the switch itself dropped a frame (link drops are counted by the links). */
@@ -41,11 +49,18 @@ export const SwitchDrop = {
   Runt: 'runt',
   /** The ingress port is administratively down. */
   PortDown: 'port-down',
-  /** Known unicast whose port is down or no longer in the frame's VLAN. */
+  /** Known unicast whose port is down, no longer in the frame's VLAN, or discarding. */
   NoEgress: 'no-egress',
   /** A local port's own frame coming back from the physical network through a team. */
   Reflected: 'reflected',
+  /** For a bridge group address (01:80:c2:00:00:0x): a BPDU, or a protocol no bridge forwards. */
+  Reserved: 'reserved-group',
+  /** The spanning tree has the port discarding (blocked, or not yet forwarding). */
+  StpDiscarding: 'stp-discarding',
 } as const;
+
+/** 01:80:c2:00:00:00, and the 16 bridge group addresses from it. */
+const BRIDGE_GROUP = 0x0180c2000000;
 
 export interface SwitchPortCounters {
   rxFrames: number;
@@ -66,6 +81,8 @@ export interface PortOptions {
   mac?: number;
   /** vSphere's security policy (promiscuous, MAC changes, forged transmits); needs `mac`. */
   security?: SecurityPolicy;
+  /** The port's path cost, priority and edge status, for a switch running spanning tree. */
+  stp?: StpPortOptions;
 }
 
 export interface SwitchPortInfo {
@@ -75,6 +92,8 @@ export interface SwitchPortInfo {
   vlan: PortVlan;
   /** The NIC's initial and effective MACs and the policy, for ports with a known NIC. */
   security?: { initialMac: number; effectiveMac: number; promiscuous: boolean; macChanges: boolean; forgedTransmits: boolean };
+  /** The port's spanning-tree role and state, on a switch running one. */
+  stp?: { role: StpPortRole; state: StpPortState };
   counters: SwitchPortCounters;
 }
 
@@ -106,10 +125,24 @@ export class LearningSwitch {
   private now = 0;
   /** Where frames whose tag changes are rebuilt. */
   private readonly scratch = new Uint8Array(65536 + TAG);
+  /** The spanning tree, when the switch runs one. */
+  readonly stp: SpanningTree | undefined;
+  /** BPDUs the tree sent, sent out once it has returned (a peer in the same thread may answer at once). */
+  private bpdus: Array<{ port: number; frame: Uint8Array }> = [];
 
   constructor(options: LearningSwitchOptions) {
     this.name = options.name;
     this.table = new MacTable((options.agingTime ?? 300) * 1000, options.maxMacs ?? 8192);
+    this.now = options.now ?? 0;
+    this.table.age(this.now);
+    if (options.stp) {
+      this.stp = new SpanningTree({
+        ...options.stp,
+        now: this.now,
+        send: (port, frame) => this.bpdus.push({ port, frame }),
+        onFlush: (port) => this.table.flushPort(port),
+      });
+    }
   }
 
   /** MACs evicted to make room for new ones (a MAC flood shows here). */
@@ -133,9 +166,15 @@ export class LearningSwitch {
       isUp: () => sp.up && sp.port.up,
       counters: { rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, flooded: 0, drops: {} },
     };
+    if (this.stp) {
+      this.stp.addPort(number, options.stp);
+      this.stp.setPortUp(number, sp.isUp());
+    }
     this.ports.set(number, sp);
     this.reorder();
     port.onFrame = (bytes, offset, length) => this.receive(sp, bytes, offset, length);
+    port.onCarrier = () => this.portStateChanged(sp);
+    this.sendBpdus();
     return number;
   }
 
@@ -143,9 +182,12 @@ export class LearningSwitch {
     const sp = this.ports.get(number);
     if (!sp) return;
     sp.port.onFrame = () => {};
+    sp.port.onCarrier = undefined;
     this.ports.delete(number);
     this.reorder();
     this.table.flushPort(number);
+    this.stp?.removePort(number);
+    this.sendBpdus();
   }
 
   /** Changes the security policy of a port with a known NIC. */
@@ -202,6 +244,15 @@ export class LearningSwitch {
   setPortUp(number: number, up: boolean): void {
     const sp = this.port(number);
     sp.up = up;
+    this.portStateChanged(sp);
+  }
+
+  /** A port went up or down, administratively or by carrier: the tree and the port's team react. */
+  private portStateChanged(sp: SwitchPort): void {
+    if (this.stp) {
+      this.stp.setPortUp(sp.number, sp.isUp());
+      this.sendBpdus();
+    }
     if (sp.team) this.teamChanged(sp.team);
   }
 
@@ -219,10 +270,7 @@ export class LearningSwitch {
       if (sp.team) throw new SwitchError('bad-option', `port ${n} is already in team ${sp.team.spec.name}`);
       return sp;
     });
-    for (const m of team.members) {
-      m.team = team;
-      m.port.onCarrier = () => this.teamChanged(team);
-    }
+    for (const m of team.members) m.team = team;
     this.teams = [...this.teams, team];
     this.table.flushPort(team.id);
   }
@@ -259,15 +307,33 @@ export class LearningSwitch {
     }
   }
 
-  /** Advances the switch's clock (ms) and ages out MACs not seen for the aging time. */
+  /** Advances the switch's clock (ms): ages out MACs not seen for the aging time, runs the tree's timers. */
   poll(now: number): void {
     this.now = now;
     this.table.age(now);
+    if (this.stp) {
+      this.stp.poll(now);
+      this.sendBpdus();
+    }
   }
 
-  /** When `poll` should next run: often enough to age MACs within a second of their time. */
+  /** When `poll` should next run: often enough to age MACs within a second of their time, and for the tree. */
   pollAt(): number {
-    return this.now + 1000;
+    const aging = this.now + 1000;
+    return this.stp ? Math.min(aging, this.stp.pollAt()) : aging;
+  }
+
+  private sendBpdus(): void {
+    if (this.bpdus.length === 0) return;
+    const out = this.bpdus;
+    this.bpdus = [];
+    for (const { port, frame } of out) {
+      const sp = this.ports.get(port);
+      if (!sp?.isUp()) continue;
+      sp.counters.txFrames++;
+      sp.counters.txBytes += frame.length;
+      sp.port.send(frame, 0, frame.length);
+    }
   }
 
   addStatic(mac: number, port: number, vlan = 0): void {
@@ -291,6 +357,7 @@ export class LearningSwitch {
     return this.portList.map((p) => {
       const info: SwitchPortInfo = { number: p.number, name: p.port.name, up: p.up, vlan: p.vlan.config, counters: p.counters };
       if (p.security) info.security = { ...policyOf(p.security), initialMac: p.security.initialMac, effectiveMac: p.security.effectiveMac };
+      if (this.stp) info.stp = { role: this.stp.portRole(p.number), state: this.stp.portState(p.number) };
       return info;
     });
   }
@@ -318,6 +385,14 @@ export class LearningSwitch {
       drop(c, SwitchDrop.PortDown);
       return;
     }
+    const dst = u48(b, offset);
+    if (dst - BRIDGE_GROUP < 16 && dst >= BRIDGE_GROUP) {
+      if (dst === BRIDGE_GROUP && this.stp) {
+        this.stp.receiveBpdu(sp.number, b, offset, length);
+        this.sendBpdus();
+      } else drop(c, SwitchDrop.Reserved);
+      return;
+    }
     for (const m of this.mirrors) if (m.selectsReceived(sp.number)) this.mirror(m, b, offset, length);
     const type = u16(b, offset + 12);
     // The frame's tag: its VID, or -1 when it has none. A priority tag (VID 0) says nothing
@@ -328,10 +403,16 @@ export class LearningSwitch {
       drop(c, vlan);
       return;
     }
-    const dst = u48(b, offset);
     const src = u48(b, offset + 6);
     if (sp.security && !sp.security.admits(src)) {
       drop(c, SecurityDrop.ForgedTransmit);
+      return;
+    }
+    const stp = this.stp;
+    if (stp && !stp.forwards(sp.number)) {
+      // A learning port teaches MACs before it forwards, so the table is ready when it does.
+      if (stp.learns(sp.number) && !isMulticastMac(src)) this.table.learn(vlan, src, sp.number);
+      drop(c, SwitchDrop.StpDiscarding);
       return;
     }
     // A frame from any member of a team comes from the team. One whose source is a local
@@ -387,7 +468,7 @@ export class LearningSwitch {
    */
   private transmit(out: SwitchPort, vlan: number, tag: number, b: Uint8Array, offset: number, length: number): boolean {
     const how = out.vlan.egress(vlan);
-    if (how < 0) return false;
+    if (how < 0 || (this.stp && !this.stp.forwards(out.number))) return false;
     let bytes = b;
     let at = offset;
     let len = length;

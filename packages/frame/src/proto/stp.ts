@@ -265,6 +265,11 @@ export interface BridgeId {
   mac: Mac;
 }
 
+/** A bridge ID as `brctl showstp` and `ip -d link` print it: priority in hex, a dot, the MAC in hex (`8000.020000000001`). */
+export function formatBridgeId(id: BridgeId): string {
+  return `${id.priority.toString(16).padStart(4, '0')}.${id.mac.toString(16).padStart(12, '0')}`;
+}
+
 /**
  * A BPDU. Timers are in seconds (multiples of 1/256 s, as on the wire). An MSTP BPDU (version
  * 3) parses as its CIST part, which is what an RSTP bridge makes of it (802.1D-2004 §9.3.4).

@@ -43,4 +43,6 @@ export interface NodeInfo {
   name: string;
   kind: 'host' | 'switch';
   intfs: Array<{ name: string; mac?: string; ip?: string; up: boolean }>;
+  /** A switch's spanning tree: the root it sees, and whether every port has settled in its final state. */
+  stp?: { protocol: 'stp' | 'rstp'; bridge: string; root: string; converged: boolean };
 }

@@ -1,6 +1,6 @@
 /** A switch: the learning switch of @vnet/vswitch over the node's link ends. */
 
-import { formatMac, parseMac } from '@vnet/frame';
+import { formatBridgeId, formatMac, parseMac } from '@vnet/frame';
 import type { LinkEnd } from '@vnet/link';
 import { LearningSwitch, type PortVlan } from '@vnet/vswitch';
 import { TopologyError } from '../errors.js';
@@ -16,20 +16,31 @@ export class SwitchNode {
     ends: Map<string, LinkEnd>,
     poller: Poller,
   ) {
-    this.sw = new LearningSwitch({ name: plan.name, agingTime: plan.agingTime });
+    const stp = plan.stp && { ...plan.stp, bridgeMac: parseMac(plan.stp.bridgeMac) };
+    this.sw = new LearningSwitch({ name: plan.name, agingTime: plan.agingTime, stp, now: poller.now() });
     for (const intf of plan.intfs) {
       const port = ends.get(intf.name);
       if (!port) throw new TopologyError('bad-state', `${plan.name}: no link end for ${intf.name}`);
+      // A port facing a host (its NIC's MAC known) is an edge port: no bridge behind it, it forwards at once.
       this.sw.addPort(port, intf.port, {
         vlan: intf.vlan,
-        ...(intf.mac === undefined ? {} : { mac: parseMac(intf.mac), security: intf.security }),
+        ...(intf.mac === undefined ? {} : { mac: parseMac(intf.mac), security: intf.security, stp: { edge: true } }),
       });
     }
     poller.add(this.sw);
   }
 
   info(): NodeInfo {
-    return { name: this.plan.name, kind: 'switch', intfs: this.plan.intfs.map((i) => ({ name: i.name, up: true })) };
+    const info: NodeInfo = { name: this.plan.name, kind: 'switch', intfs: this.plan.intfs.map((i) => ({ name: i.name, up: true })) };
+    const stp = this.sw.stp;
+    if (stp) {
+      // Settled: every port forwards, or has a role that never will (alternate, backup, disabled).
+      const converged = stp
+        .portNumbers()
+        .every((n) => stp.portState(n) === 'forwarding' || ['alternate', 'backup', 'disabled'].includes(stp.portRole(n)));
+      info.stp = { protocol: stp.protocol, bridge: formatBridgeId(stp.bridgeId), root: formatBridgeId(stp.rootId), converged };
+    }
+    return info;
   }
 
   /** Commands a switch answers: its MAC table and counters (more come with the full vSwitch). */
@@ -52,13 +63,20 @@ export class SwitchNode {
             ? 'untagged'
             : `access vlan ${v.vlan}`
           : `trunk ${v.allowed === 'all' ? 'all' : v.allowed.join(',')}${v.native ? ` native ${v.native}` : ''}`;
-      const rows = this.sw.portInfo().map((p) => `  port ${p.number}: ${p.name}${p.up ? '' : ' (down)'}, ${vlanText(p.vlan)}\n`);
+      const rows = this.sw
+        .portInfo()
+        .map(
+          (p) =>
+            `  port ${p.number}: ${p.name}${p.up ? '' : ' (down)'}, ${vlanText(p.vlan)}${p.stp ? `, ${p.stp.role} ${p.stp.state}` : ''}\n`,
+        );
       const teams = this.sw
         .teamStats()
         .map((t) => `  team ${t.name}: members in use ${t.inUse.join(',') || 'none'}, ${t.failovers} failovers\n`);
       const mirrors = this.sw.mirrorStats().map((m) => `  mirror ${m.name}: ${m.frames} frames copied\n`);
-      return `${this.plan.name}: learning switch, ${this.sw.fdb().length} MACs\n${rows.join('')}${teams.join('')}${mirrors.join('')}`;
+      const stp = this.sw.stp ? `, ${this.sw.stp.protocol}` : '';
+      return `${this.plan.name}: learning switch${stp}, ${this.sw.fdb().length} MACs\n${rows.join('')}${teams.join('')}${mirrors.join('')}`;
     }
+    if (cmd === 'stp') return this.stpText();
     if (cmd === 'stats') {
       return this.plan.intfs
         .map((i) => {
@@ -70,7 +88,26 @@ export class SwitchNode {
         })
         .join('');
     }
-    return `${cmd ?? ''}: a switch answers show, fdb and stats\n`;
+    return `${cmd ?? ''}: a switch answers show, fdb, stats and stp\n`;
+  }
+
+  /** The spanning tree as `ovs-appctl stp/show` prints it: this bridge, the root, and every port. */
+  private stpText(): string {
+    const stp = this.sw.stp;
+    if (!stp) return `${this.plan.name} does not run spanning tree (give it stp: 'rstp', or --switch learning,rstp=1)\n`;
+    const root = stp.isRoot ? 'this bridge is the root' : `root port ${stp.rootPort}, root path cost ${stp.rootPathCost}`;
+    const head = [
+      `${this.plan.name}: ${stp.protocol === 'rstp' ? 'RSTP (802.1w)' : 'STP (802.1D)'}${stp.topologyChange ? ', topology change' : ''}`,
+      `  bridge ID  ${formatBridgeId(stp.bridgeId)}`,
+      `  root ID    ${formatBridgeId(stp.rootId)} (${root})`,
+      '  port  interface        role        state       cost       edge',
+    ];
+    const names = new Map(this.plan.intfs.map((i) => [i.port, i.name]));
+    const rows = stp.portNumbers().map((n) => {
+      const p = stp.portInfo(n);
+      return `  ${String(n).padStart(4)}  ${(names.get(n) ?? '').padEnd(15)}  ${p.role.padEnd(10)}  ${p.state.padEnd(10)}  ${String(p.pathCost).padEnd(9)}  ${p.edge ? 'yes' : 'no'}`;
+    });
+    return `${[...head, ...rows].join('\n')}\n`;
   }
 
   close(): void {}
