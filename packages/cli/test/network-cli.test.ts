@@ -69,6 +69,14 @@ describe('vnet (the network CLI)', () => {
     expect(await say(child, 'h1 frobnicate', output, /vnet> /)).toContain('frobnicate: command not found');
     expect(await say(child, 'pingall', output, /Results/)).toContain('Results: 0% dropped (2/2 received)');
     expect(await say(child, 'js h1.ip', output, /vnet> /)).toContain('10.0.0.1');
+    // Mininet's dpctl: the same flow-table command on every switch.
+    expect(await say(child, 'dpctl del-flows', output, /vnet> /)).toContain(`*** s1 ${'-'.repeat(72)}\n`);
+    expect(await say(child, 'pingall 0.2', output, /Results/)).toContain('Results: 100% dropped (0/2 received)');
+    await say(child, 'dpctl add-flow "priority=0,actions=NORMAL"', output, /vnet> /);
+    expect(await say(child, 's1 dump-flows', output, /vnet> /)).toMatch(
+      /^ cookie=0x0, duration=[\d.]+s, table=0, n_packets=0, n_bytes=0, priority=0 actions=NORMAL\n/m,
+    );
+    expect(await say(child, 'pingall', output, /Results/)).toContain('Results: 0% dropped (2/2 received)');
     const exitAt = performance.now();
     child.stdin!.write('exit\n');
     const r = await done;

@@ -196,6 +196,34 @@ describe('Network', () => {
     expect((await net.pingAll()).dropped).toBe(0);
   }, 30_000);
 
+  it('runs flow tables in its switches as ovs-ofctl does: del-flows cuts, add-flow restores', async () => {
+    const net = network({ topo: 'single,3' });
+    await net.start();
+    expect((await net.pingAll()).dropped).toBe(0);
+    // A bridge starts with one flow handing everything to the learning switch, and counts it.
+    const normal = /n_packets=(\d+), n_bytes=\d+, priority=0 actions=NORMAL\n$/;
+    expect(Number(normal.exec(await net.cmd('s1', 'dump-flows'))?.[1])).toBeGreaterThanOrEqual(12);
+    await net.cmd('s1', 'del-flows');
+    expect(await net.cmd('s1', 'dump-flows')).toBe('');
+    expect((await net.pingAll(0.2)).received).toBe(0);
+    expect(await net.cmd('s1', 'stats')).toMatch(/drops no-match=\d+/);
+    // h1 and h2 only, by port: h3 stays cut off.
+    await net.cmd('s1', 'add-flow "in_port=1,actions=output:2"');
+    await net.cmd('s1', 'add-flow in_port=2,actions=output:1');
+    const r = await net.pingAll(0.2);
+    expect(r.results.filter((p) => p.received).map((p) => `${p.source}>${p.target}`)).toEqual(['h1>h2', 'h2>h1']);
+    expect(await net.cmd('s1', 'dump-flows in_port=1')).toMatch(/n_packets=[1-9]\d*, n_bytes=\d+, in_port=1 actions=output:2\n$/);
+    expect(await net.cmd('s1', 'dump-megaflows')).toMatch(/^in_port\(1\), packets:\d+, bytes:\d+, used:[\d.]+s, actions:2$/m);
+    await net.cmd('s1', 'del-flows --strict in_port=2');
+    expect((await net.cmd('s1', 'dump-flows')).trim().split('\n')).toHaveLength(1);
+    await expect(net.cmd('s1', 'add-flow nw_dsst=1,actions=drop')).rejects.toThrow(/unknown field "nw_dsst"/);
+    // The remaining in_port=1 flow outranks NORMAL at priority 0: h1 still reaches only h2.
+    await net.cmd('s1', 'add-flow priority=0,actions=NORMAL');
+    expect((await net.pingAll(0.2)).received).toBe(4);
+    await net.cmd('s1', 'del-flows in_port=1');
+    expect((await net.pingAll()).dropped).toBe(0);
+  }, 30_000);
+
   it('survives a crashed node: reported, its links down, the rest running', async () => {
     const crashes: string[][] = [];
     const net = network({ topo: 'single,3', placement: 'thread', onCrash: (nodes) => crashes.push(nodes) });

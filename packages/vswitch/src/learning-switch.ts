@@ -21,6 +21,9 @@
 import { ArpOperation, arp, build, EtherType, ethernet, isMulticastMac, MAC_BROADCAST, setU16, u16, u48 } from '@vnet/frame';
 import type { Port, PortStats } from '@vnet/link';
 import { SwitchError } from './errors.js';
+import { FlowPipeline } from './flow/pipeline.js';
+import { NORMAL_PORT } from './flow/program.js';
+import { NORMAL_PER_FRAME } from './flow/translate.js';
 import { type FdbEntry, MacTable } from './mac-table.js';
 import { Mirror, type MirrorSpec, type MirrorStats } from './mirror.js';
 import { PortSecurity, SecurityDrop, type SecurityPolicy } from './security.js';
@@ -129,12 +132,26 @@ export class LearningSwitch {
   readonly stp: SpanningTree | undefined;
   /** BPDUs the tree sent, sent out once it has returned (a peer in the same thread may answer at once). */
   private bpdus: Array<{ port: number; frame: Uint8Array }> = [];
+  /**
+   * The flow tables every frame goes through first, as in an OVS bridge: at start one flow,
+   * `priority=0,actions=NORMAL`, hands every frame to the learning switch.
+   */
+  readonly flows: FlowPipeline;
+  /** The port of the frame in the flow tables, for their `normal` action. */
+  private ingress: SwitchPort | undefined;
 
   constructor(options: LearningSwitchOptions) {
     this.name = options.name;
     this.table = new MacTable((options.agingTime ?? 300) * 1000, options.maxMacs ?? 8192);
     this.now = options.now ?? 0;
     this.table.age(this.now);
+    this.flows = new FlowPipeline({
+      name: options.name,
+      now: this.now,
+      output: (port, bytes, offset, length) => this.output(port, bytes, offset, length),
+      normal: () => NORMAL_PER_FRAME,
+    });
+    this.flows.addFlow('priority=0,actions=NORMAL');
     if (options.stp) {
       this.stp = new SpanningTree({
         ...options.stp,
@@ -172,6 +189,8 @@ export class LearningSwitch {
     }
     this.ports.set(number, sp);
     this.reorder();
+    this.flows.addPort(number);
+    this.flows.setPortUp(number, sp.isUp());
     port.onFrame = (bytes, offset, length) => this.receive(sp, bytes, offset, length);
     port.onCarrier = () => this.portStateChanged(sp);
     this.sendBpdus();
@@ -186,6 +205,7 @@ export class LearningSwitch {
     this.ports.delete(number);
     this.reorder();
     this.table.flushPort(number);
+    this.flows.removePort(number);
     this.stp?.removePort(number);
     this.sendBpdus();
   }
@@ -249,6 +269,7 @@ export class LearningSwitch {
 
   /** A port went up or down, administratively or by carrier: the tree and the port's team react. */
   private portStateChanged(sp: SwitchPort): void {
+    this.flows.setPortUp(sp.number, sp.isUp());
     if (this.stp) {
       this.stp.setPortUp(sp.number, sp.isUp());
       this.sendBpdus();
@@ -311,6 +332,7 @@ export class LearningSwitch {
   poll(now: number): void {
     this.now = now;
     this.table.age(now);
+    this.flows.poll(now);
     if (this.stp) {
       this.stp.poll(now);
       this.sendBpdus();
@@ -319,8 +341,7 @@ export class LearningSwitch {
 
   /** When `poll` should next run: often enough to age MACs within a second of their time, and for the tree. */
   pollAt(): number {
-    const aging = this.now + 1000;
-    return this.stp ? Math.min(aging, this.stp.pollAt()) : aging;
+    return Math.min(this.now + 1000, this.flows.pollAt(), this.stp?.pollAt() ?? Number.POSITIVE_INFINITY);
   }
 
   private sendBpdus(): void {
@@ -394,6 +415,34 @@ export class LearningSwitch {
       return;
     }
     for (const m of this.mirrors) if (m.selectsReceived(sp.number)) this.mirror(m, b, offset, length);
+    if (this.flows.normalOnly) {
+      this.flows.countNormal(length);
+      this.forward(sp, b, offset, length);
+      return;
+    }
+    this.ingress = sp;
+    this.flows.process(b, offset, length, sp.number);
+  }
+
+  /** Where the flow tables send a frame: out of a port as it is, or to `normal`, the learning switch. */
+  private output(port: number, b: Uint8Array, offset: number, length: number): void {
+    const from = this.ingress!;
+    if (port === NORMAL_PORT) {
+      this.forward(from, b, offset, length);
+      return;
+    }
+    const out = this.ports.get(port)!;
+    if (this.stp && !(this.stp.forwards(from.number) && this.stp.forwards(port))) {
+      drop(from.counters, SwitchDrop.StpDiscarding);
+      return;
+    }
+    this.send(out, b, offset, length);
+  }
+
+  /** The `normal` action: the learning switch's decision for a frame that came in by `sp`. */
+  private forward(sp: SwitchPort, b: Uint8Array, offset: number, length: number): void {
+    const c = sp.counters;
+    const dst = u48(b, offset);
     const type = u16(b, offset + 12);
     // The frame's tag: its VID, or -1 when it has none. A priority tag (VID 0) says nothing
     // about the VLAN: the frame is classified as untagged.
@@ -498,11 +547,15 @@ export class LearningSwitch {
       at = 0;
       len = length - TAG;
     }
-    out.counters.txFrames++;
-    out.counters.txBytes += len;
-    out.port.send(bytes, at, len);
-    for (const m of this.mirrors) if (m.selectsSent(out.number)) this.mirror(m, bytes, at, len);
+    this.send(out, bytes, at, len);
     return true;
+  }
+
+  private send(out: SwitchPort, b: Uint8Array, offset: number, length: number): void {
+    out.counters.txFrames++;
+    out.counters.txBytes += length;
+    out.port.send(b, offset, length);
+    for (const m of this.mirrors) if (m.selectsSent(out.number)) this.mirror(m, b, offset, length);
   }
 
   /** Sends a mirror's copy: as it is to the SPAN port, or into the RSPAN VLAN's ports, tagged as each wants. */

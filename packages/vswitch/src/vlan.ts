@@ -47,6 +47,12 @@ export class VlanMembership {
   private readonly allowed: Uint8Array | undefined;
 
   constructor(config: PortVlan) {
+    if (config?.mode !== 'access' && config?.mode !== 'trunk') {
+      throw new SwitchError(
+        'bad-option',
+        `a port's vlan is { mode: 'access', vlan } or { mode: 'trunk', allowed, native? } (portGroupVlan(N) makes one from a port group's VLAN), not ${JSON.stringify(config)}`,
+      );
+    }
     if (config.mode === 'access') {
       checkVid(config.vlan, 0);
       this.allowed = undefined;

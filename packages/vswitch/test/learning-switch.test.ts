@@ -2,28 +2,8 @@ import { build, dissect, ethernet, fieldMap, ipv4, type LayerSpec, payload, udp,
 import { createLocalLink, type LinkEnd } from '@vnet/link';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LearningSwitch, type PortOptions, portGroupVlan, SecurityDrop, SwitchError, VlanDrop } from '../src/index.js';
+import { lab, settle } from './switch-lab.js';
 
-/** A switch with hosts on local links: what each host receives is recorded, decoded. */
-function lab(ports: PortOptions[], options: { maxMacs?: number } = {}) {
-  const sw = new LearningSwitch({ name: 's1', ...options });
-  const hosts: LinkEnd[] = [];
-  const got: Array<Array<Record<string, unknown>>> = [];
-  ports.forEach((portOptions, i) => {
-    const l = createLocalLink({ a: `h${i + 1}-eth0`, b: `s1-eth${i + 1}` });
-    sw.addPort(l.b, i + 1, portOptions);
-    const inbox: Array<Record<string, unknown>> = [];
-    l.a.onFrame = (bytes, offset, length) => inbox.push(fieldMap(dissect(bytes.slice(offset, offset + length))));
-    hosts.push(l.a, l.b);
-    got.push(inbox);
-  });
-  const send = (host: number, ...layers: LayerSpec[]) => hosts[2 * (host - 1)].send(build(...layers));
-  const close = () => {
-    for (const h of hosts) h.close();
-  };
-  return { sw, got, send, close };
-}
-
-const settle = () => new Promise((r) => setTimeout(r, 10));
 const mac = (n: number) => `00:00:00:00:00:0${n}`;
 const frame = (from: number, to: number | 'all', ...rest: LayerSpec[]) => [
   ethernet({ src: mac(from), dst: to === 'all' ? 'ff:ff:ff:ff:ff:ff' : mac(to) }),
@@ -218,5 +198,7 @@ describe('VLANs', () => {
     expect(() => new LearningSwitch({ name: 's' }).addPort(createLocalLink().a, 1, { vlan: { mode: 'trunk', allowed: [0] } })).toThrow(
       /outside 1-4094/,
     );
+    // A bare VLAN number (easy to pass from JavaScript) is refused with the shape it needs.
+    expect(() => new LearningSwitch({ name: 's' }).addPort(createLocalLink().a, 1, { vlan: 10 as never })).toThrow(/portGroupVlan\(N\)/);
   });
 });

@@ -137,6 +137,17 @@ export const COMMANDS: Record<string, Command> = {
       return formatPingAllFull(await net.ping(net.hosts.slice(0, 2)));
     },
   },
+  dpctl: {
+    usage: 'dpctl CMD [args]',
+    help: 'run a flow-table command on every switch: dump-flows, add-flow FLOW, del-flows, dump-megaflows, dump-groups, …',
+    run: async ({ net }, args) => {
+      if (args.length === 0) throw new CliError('dpctl needs a command, for example: dpctl dump-flows');
+      const switches = net.layout.nodes.filter((n) => n.kind === 'switch').map((n) => n.name);
+      let out = '';
+      for (const name of switches) out += `*** ${name} ${'-'.repeat(72)}\n${await net.cmd(name, args.join(' '))}`;
+      return out;
+    },
+  },
   link: {
     usage: 'link NODE1 NODE2 up|down',
     help: 'bring the links between two nodes up or down',

@@ -5,6 +5,7 @@ import type { LinkEnd } from '@vnet/link';
 import { LearningSwitch, type PortVlan } from '@vnet/vswitch';
 import { TopologyError } from '../errors.js';
 import type { PlannedSwitch } from '../plan.js';
+import { FLOW_COMMANDS, flowCommand, flowStatsText } from './flow-commands.js';
 import type { Poller } from './poller.js';
 import type { NodeInfo } from './protocol.js';
 
@@ -43,13 +44,16 @@ export class SwitchNode {
     return info;
   }
 
-  /** Commands a switch answers: its MAC table and counters (more come with the full vSwitch). */
+  /** Commands a switch answers: its ports, MAC table, counters, spanning tree and flow tables. */
   async run(line: string, write: (text: string) => void): Promise<void> {
     write(this.answer(line));
   }
 
   private answer(line: string): string {
-    const [cmd] = line.trim().split(/\s+/);
+    const text = line.trim();
+    const [cmd] = text.split(/\s+/);
+    const flows = flowCommand(this.sw.flows, this.plan.name, cmd, text.slice(cmd.length));
+    if (flows !== undefined) return flows;
     if (cmd === 'fdb') {
       const rows = this.sw
         .fdb()
@@ -78,7 +82,7 @@ export class SwitchNode {
     }
     if (cmd === 'stp') return this.stpText();
     if (cmd === 'stats') {
-      return this.plan.intfs
+      const ports = this.plan.intfs
         .map((i) => {
           const c = this.sw.portCounters(i.port)!;
           const drops = Object.entries(c.drops)
@@ -87,8 +91,9 @@ export class SwitchNode {
           return `  port ${i.port} (${i.name}): rx pkts=${c.rxFrames} bytes=${c.rxBytes}, tx pkts=${c.txFrames} bytes=${c.txBytes}, flooded=${c.flooded}${drops ? `, drops ${drops}` : ''}\n`;
         })
         .join('');
+      return ports + flowStatsText(this.sw.flows);
     }
-    return `${cmd ?? ''}: a switch answers show, fdb, stats and stp\n`;
+    return `${cmd}: a switch answers show, fdb, stats, stp and ${FLOW_COMMANDS.join(', ')}\n`;
   }
 
   /** The spanning tree as `ovs-appctl stp/show` prints it: this bridge, the root, and every port. */

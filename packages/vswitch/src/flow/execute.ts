@@ -73,8 +73,8 @@ export class Executor {
   /** Executes `p` on `bytes[offset, offset + length)`; returns how many outputs and controller deliveries it made. */
   run(p: DpProgram, bytes: Uint8Array, offset: number, length: number): number {
     this.ttlExpired = false;
-    if (p.single >= 0) {
-      this.output(p.single, bytes, offset, length, p.singleKind as OutputKind);
+    if (p.single) {
+      this.output(p.singlePort, bytes, offset, length, p.singleKind as OutputKind);
       return 1;
     }
     const ops = p.ops;

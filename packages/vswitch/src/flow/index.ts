@@ -20,6 +20,6 @@ export {
 export { FlowMatch } from './match.js';
 export { DEFAULT_PRIORITY, formatMatch } from './match-format.js';
 export { type FlowEntry, type FlowMirrorSpec, FlowPipeline, type FlowPipelineOptions, type FlowPipelineStats } from './pipeline.js';
-export { FlowDrop, OutputKind, type PacketIn } from './program.js';
+export { FlowDrop, NORMAL_PORT, OutputKind, type PacketIn } from './program.js';
 export { FlowRule } from './rule.js';
-export { NORMAL_FLOOD, type NormalFn } from './translate.js';
+export { NORMAL_FLOOD, NORMAL_PER_FRAME, type NormalFn } from './translate.js';

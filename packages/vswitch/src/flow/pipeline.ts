@@ -477,6 +477,37 @@ export class FlowPipeline {
     this.megaflows.clear();
     this.microflows.clear();
     this.interner.clear();
+    const rules = this.mirrors.length === 0 && this.options.normal ? this.select('', false) : [];
+    const r = rules[0];
+    this.normalRule =
+      rules.length === 1 && r.table === 0 && r.match.mask.every((m) => m === 0) && r.actions.length === 1 && r.actions[0].type === 'normal'
+        ? r
+        : undefined;
+  }
+
+  /** The flow, when the tables are one flow matching everything with the one action NORMAL: see `normalOnly`. */
+  private normalRule: FlowRule | undefined;
+
+  /**
+   * Whether every frame's decision is `normal`, whatever the frame: the tables are one flow,
+   * matching everything, whose only action is NORMAL (an OVS bridge as created), and there is
+   * no mirror. The owner may then skip the pipeline, call `countNormal` and decide itself, which
+   * is what `process` would have done at a fraction of the cost.
+   */
+  get normalOnly(): boolean {
+    return this.normalRule !== undefined;
+  }
+
+  /** Counts a frame the owner handed to `normal` itself while `normalOnly` (as `process` would have). */
+  countNormal(length: number): void {
+    const c = this.counters;
+    c[C.FRAMES]++;
+    c[C.BYTES] += length;
+    c[C.DELIVERED]++;
+    const s = this.normalRule!.statSlot * STAT;
+    this.ruleStats[s]++;
+    this.ruleStats[s + 1] += length;
+    this.ruleStats[s + 2] = this.now;
   }
 
   /**

@@ -60,6 +60,9 @@ export const OP_ARGS: Readonly<Record<number, number>> = {
   [Op.CLONE_END]: 0,
 };
 
+/** The port of outputs a switch decides frame by frame (see NORMAL_PER_FRAME): OpenFlow's OFPP_NORMAL, 0xfffffffa, as a signed 32-bit number. */
+export const NORMAL_PORT = -6;
+
 /** Why a frame went out of a port: lets the owner of the pipeline treat `normal` outputs as a learning switch would (VLAN tagging). */
 export const OutputKind = {
   /** output:N, in_port, a group bucket's output. */
@@ -140,12 +143,14 @@ export class DpProgram {
     /** Whether a `normal` decision is part of it (so MAC-table changes invalidate it). */
     readonly normal: boolean,
   ) {
-    this.single = ops.length === 3 && ops[0] === Op.OUTPUT ? ops[1] : -1;
-    this.singleKind = this.single >= 0 ? ops[2] : 0;
+    this.single = ops.length === 3 && ops[0] === Op.OUTPUT;
+    this.singlePort = this.single ? ops[1] : 0;
+    this.singleKind = this.single ? ops[2] : 0;
   }
 
-  /** The port when the program is exactly one output, else -1. */
-  readonly single: number;
+  /** Whether the program is exactly one output (to singlePort, of singleKind). */
+  readonly single: boolean;
+  readonly singlePort: number;
   readonly singleKind: number;
 
   /** The datapath actions as `ovs-appctl dpctl/dump-flows` prints them. */
@@ -164,7 +169,7 @@ function formatProgram(ops: Int32Array): string {
     const b = ops[pc + 2];
     switch (ops[pc]) {
       case Op.OUTPUT:
-        cur.push(String(a));
+        cur.push(a === NORMAL_PORT ? 'userspace(normal)' : String(a));
         break;
       case Op.CONTROLLER:
         cur.push('userspace(controller)');

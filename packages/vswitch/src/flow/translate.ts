@@ -21,7 +21,7 @@ import type { Classifier } from './classifier.js';
 import { EthType, IpProto, KEY_WORDS, KeyBits } from './fields.js';
 import type { FlowGroup, GroupBucket } from './groups.js';
 import { HASH_SEED, hashFinish, hashWord } from './hash.js';
-import { type DpProgram, DropCode, Op, OutputKind, type PacketIn, type ProgramInterner } from './program.js';
+import { type DpProgram, DropCode, NORMAL_PORT, Op, OutputKind, type PacketIn, type ProgramInterner } from './program.js';
 import type { FlowRule } from './rule.js';
 
 /**
@@ -34,6 +34,13 @@ import type { FlowRule } from './rule.js';
 export type NormalFn = (key: Uint32Array, out: Int32Array) => number;
 
 export const NORMAL_FLOOD = -1;
+
+/**
+ * What a `normal` fn returns to keep the decision for itself: the frame then leaves through
+ * `output` to NORMAL_PORT every time, and the switch decides frame by frame. Nothing of its MAC
+ * table is cached, so nothing needs invalidating.
+ */
+export const NORMAL_PER_FRAME = -2;
 
 export interface PipelinePort {
   readonly number: number;
@@ -331,14 +338,18 @@ export class Translator {
 
   private normal(): void {
     const fn = this.env.normal;
-    for (const w of NORMAL_WORDS) this.wc[w] = -1;
-    this.usedNormal = true;
     if (!fn) {
       this.normalDrop = true;
       return;
     }
     if (this.normalOut.length < this.env.ports.length) this.normalOut = new Int32Array(this.env.ports.length * 2);
     const n = fn(this.workU32, this.normalOut);
+    if (n === NORMAL_PER_FRAME) {
+      this.ops.push(Op.OUTPUT, NORMAL_PORT, OutputKind.Normal);
+      return;
+    }
+    for (const w of NORMAL_WORDS) this.wc[w] = -1;
+    this.usedNormal = true;
     if (n === NORMAL_FLOOD) {
       let any = false;
       for (const p of this.env.ports) {
