@@ -4,6 +4,14 @@
  * flooding within the VLAN, and per-port counters. Usable alone with any `Port`s and as the
  * switch node of @vnet/topology.
  */
+export {
+  type Appliance,
+  type ApplianceAgent,
+  type ApplianceAttachment,
+  type ApplianceDirection,
+  type ApplianceStats,
+  ApplianceVerdict,
+} from './appliance.js';
 export * from './errors.js';
 export * from './flow/index.js';
 export * from './learning-switch.js';

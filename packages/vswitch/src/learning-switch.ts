@@ -20,6 +20,14 @@
  */
 import { ArpOperation, arp, build, EtherType, ethernet, isMulticastMac, MAC_BROADCAST, setU16, u16, u48 } from '@vnet/frame';
 import type { Port, PortStats } from '@vnet/link';
+import {
+  type Appliance,
+  type ApplianceAttachment,
+  type ApplianceDirection,
+  type ApplianceStats,
+  ApplianceVerdict,
+  AttachedAppliance,
+} from './appliance.js';
 import { SwitchError } from './errors.js';
 import { FlowPipeline } from './flow/pipeline.js';
 import { NORMAL_PORT } from './flow/program.js';
@@ -30,7 +38,7 @@ import { PortSecurity, SecurityDrop, type SecurityPolicy } from './security.js';
 import { SpanningTree } from './stp/spanning-tree.js';
 import type { SpanningTreeOptions, StpPortOptions, StpPortRole, StpPortState } from './stp/types.js';
 import { Team, type TeamSpec, type TeamStats } from './team.js';
-import { type PortVlan, UNTAGGED, VlanMembership } from './vlan.js';
+import { type PortVlan, portGroupVlan, UNTAGGED, VlanMembership } from './vlan.js';
 
 export interface LearningSwitchOptions {
   name: string;
@@ -60,6 +68,8 @@ export const SwitchDrop = {
   Reserved: 'reserved-group',
   /** The spanning tree has the port discarding (blocked, or not yet forwarding). */
   StpDiscarding: 'stp-discarding',
+  /** An appliance on the port dropped it (see attachAppliance). */
+  Appliance: 'appliance',
 } as const;
 
 /** 01:80:c2:00:00:00, and the 16 bridge group addresses from it. */
@@ -111,9 +121,15 @@ interface SwitchPort {
   /** Administratively up and with carrier: what teaming watches. */
   isUp(): boolean;
   counters: SwitchPortCounters;
+  /** The appliances sitting on the port, in the order they were attached. */
+  appliances: AttachedAppliance[];
+  /** Where frames leaving through appliances are filtered (a flood's frame is shared by every port). */
+  scratch: Uint8Array | undefined;
 }
 
 const TAG = 4;
+/** The largest frame a port carries (64 KiB plus a header): the size of a port's appliance scratch. */
+const MAX_FRAME = 65536 + 64;
 
 export class LearningSwitch {
   readonly name: string;
@@ -124,6 +140,7 @@ export class LearningSwitch {
   /** Ports in promiscuous mode, which get a copy of every frame of their VLAN. */
   private promiscuous: SwitchPort[] = [];
   private mirrors: Mirror[] = [];
+  private appliances: AttachedAppliance[] = [];
   private teams: Array<Team<SwitchPort>> = [];
   private now = 0;
   /** Where frames whose tag changes are rebuilt. */
@@ -182,6 +199,8 @@ export class LearningSwitch {
       team: undefined,
       isUp: () => sp.up && sp.port.up,
       counters: { rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, flooded: 0, drops: {} },
+      appliances: [],
+      scratch: undefined,
     };
     if (this.stp) {
       this.stp.addPort(number, options.stp);
@@ -189,6 +208,7 @@ export class LearningSwitch {
     }
     this.ports.set(number, sp);
     this.reorder();
+    this.placeAppliances();
     this.flows.addPort(number);
     this.flows.setPortUp(number, sp.isUp());
     port.onFrame = (bytes, offset, length) => this.receive(sp, bytes, offset, length);
@@ -248,6 +268,70 @@ export class LearningSwitch {
     return this.mirrors.map((m) => ({ ...m.stats }));
   }
 
+  /**
+   * Puts an appliance between the NICs of some ports and the switch (the vNetwork Appliance
+   * API): on ports by number and/or on every port of a port group, including ports added later.
+   */
+  attachAppliance(appliance: Appliance, at: ApplianceAttachment): void {
+    if (typeof appliance?.filter !== 'function') throw new SwitchError('bad-option', `${this.name}: an appliance needs a filter function`);
+    if (this.appliances.some((a) => a.appliance.name === appliance.name))
+      throw new SwitchError('bad-option', `${this.name} already has an appliance ${appliance.name}`);
+    for (const p of at.ports ?? []) this.port(p);
+    if (at.portGroupVlan !== undefined) portGroupVlan(at.portGroupVlan);
+    if (!at.ports?.length && at.portGroupVlan === undefined)
+      throw new SwitchError('bad-option', `${this.name}: say where appliance ${appliance.name} sits: ports, portGroupVlan or both`);
+    const inject = (port: number, direction: ApplianceDirection, frame: Uint8Array) => this.inject(port, direction, frame);
+    this.appliances = [...this.appliances, new AttachedAppliance(appliance, at, inject)];
+    this.placeAppliances();
+  }
+
+  detachAppliance(name: string): void {
+    this.appliances = this.appliances.filter((a) => a.appliance.name !== name);
+    this.placeAppliances();
+  }
+
+  applianceStats(): ApplianceStats[] {
+    return this.appliances.map((a) => ({ ...a.stats, ports: [...a.stats.ports] }));
+  }
+
+  /** Works out which appliances sit on which port, after appliances, ports or VLANs changed. */
+  private placeAppliances(): void {
+    for (const a of this.appliances) a.stats.ports = [];
+    for (const sp of this.portList) {
+      const c = sp.vlan.config;
+      const vlan = c.mode === 'access' ? c.vlan : -1;
+      sp.appliances = this.appliances.filter((a) => a.covers(sp.number, vlan));
+      for (const a of sp.appliances) a.stats.ports.push(sp.number);
+      if (sp.appliances.length > 0) sp.scratch ??= new Uint8Array(MAX_FRAME);
+    }
+  }
+
+  /** Runs a frame through the port's appliances: the length to go on with, or -1 when it goes no further. */
+  private filter(sp: SwitchPort, direction: ApplianceDirection, b: Uint8Array, offset: number, length: number): number {
+    for (const a of sp.appliances) {
+      length = a.filter(b, offset, length, direction, sp.number);
+      if (length < 0) {
+        if (length === ApplianceVerdict.Drop) drop(sp.counters, SwitchDrop.Appliance);
+        return -1;
+      }
+    }
+    return length;
+  }
+
+  /** A frame from an appliance's slow path, past the appliances of its port (gone by now: then it is dropped). */
+  private inject(port: number, direction: ApplianceDirection, frame: Uint8Array): void {
+    const sp = this.ports.get(port);
+    if (!sp) return;
+    if (direction === 'out') {
+      this.deliver(sp, frame, 0, frame.length);
+      return;
+    }
+    sp.counters.rxFrames++;
+    sp.counters.rxBytes += frame.length;
+    if (!sp.up) drop(sp.counters, SwitchDrop.PortDown);
+    else this.admit(sp, frame, 0, frame.length);
+  }
+
   private reorder(): void {
     this.portList = [...this.ports.values()].sort((a, b) => a.number - b.number);
     this.promiscuous = this.portList.filter((p) => p.security?.promiscuous);
@@ -258,6 +342,7 @@ export class LearningSwitch {
     const sp = this.port(number);
     sp.vlan = new VlanMembership(vlan);
     this.table.flushPort(number);
+    this.placeAppliances();
   }
 
   /** Administrative state of a port, as `ovs-ofctl mod-port s1 1 down`. */
@@ -398,12 +483,22 @@ export class LearningSwitch {
     const c = sp.counters;
     c.rxFrames++;
     c.rxBytes += length;
-    if (length < 14) {
-      drop(c, SwitchDrop.Runt);
-      return;
-    }
     if (!sp.up) {
       drop(c, SwitchDrop.PortDown);
+      return;
+    }
+    if (sp.appliances.length !== 0) {
+      length = this.filter(sp, 'in', b, offset, length);
+      if (length < 0) return;
+    }
+    this.admit(sp, b, offset, length);
+  }
+
+  /** A frame the port took in (past its appliances): BPDUs to the tree, the rest to the flow tables. */
+  private admit(sp: SwitchPort, b: Uint8Array, offset: number, length: number): void {
+    const c = sp.counters;
+    if (length < 14) {
+      drop(c, SwitchDrop.Runt);
       return;
     }
     const dst = u48(b, offset);
@@ -551,7 +646,21 @@ export class LearningSwitch {
     return true;
   }
 
+  /** Sends a frame out of a port, through the port's appliances. */
   private send(out: SwitchPort, b: Uint8Array, offset: number, length: number): void {
+    if (out.appliances.length === 0) {
+      this.deliver(out, b, offset, length);
+      return;
+    }
+    let s = out.scratch!;
+    if (length > s.length) out.scratch = s = new Uint8Array(length);
+    s.set(b.subarray(offset, offset + length));
+    const n = this.filter(out, 'out', s, 0, length);
+    if (n >= 0) this.deliver(out, s, 0, n);
+  }
+
+  /** Hands a frame to the port's NIC. */
+  private deliver(out: SwitchPort, b: Uint8Array, offset: number, length: number): void {
     out.counters.txFrames++;
     out.counters.txBytes += length;
     out.port.send(b, offset, length);

@@ -1,5 +1,5 @@
-import { build, dissect, ethernet, fieldMap, ipv4, type LayerSpec, payload, udp, vlan } from '@vnet/frame';
-import { createLocalLink, type LinkEnd } from '@vnet/link';
+import { ethernet, ipv4, type LayerSpec, payload, udp, vlan } from '@vnet/frame';
+import { createLocalLink } from '@vnet/link';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LearningSwitch, type PortOptions, portGroupVlan, SecurityDrop, SwitchError, VlanDrop } from '../src/index.js';
 import { lab, settle } from './switch-lab.js';

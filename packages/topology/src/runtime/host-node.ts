@@ -12,10 +12,11 @@ import { ip } from '../tools/ip.js';
 import { arp, ifconfig, route } from '../tools/net-tools.js';
 import { type PingHost, ping } from '../tools/ping.js';
 import { type PktgenOptions, type PktgenResult, pktgen } from '../tools/pktgen.js';
+import { sysctl } from '../tools/sysctl.js';
 import type { Poller } from './poller.js';
 import type { NodeInfo, PingResult } from './protocol.js';
 
-const TOOLS = 'ping, ip (addr, link, route, neigh), ifconfig, arp, route, hostname, help';
+const TOOLS = 'ping, ip (addr, link, route, neigh), ifconfig, arp, route, sysctl, hostname, help';
 
 export class HostNode implements PingHost {
   readonly stack: Stack;
@@ -112,6 +113,9 @@ export class HostNode implements PingHost {
           break;
         case 'route':
           write(route(this.stack, args));
+          break;
+        case 'sysctl':
+          write(sysctl(this.stack, args));
           break;
         case 'hostname':
           write(`${this.plan.name}\n`);

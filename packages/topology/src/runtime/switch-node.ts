@@ -77,8 +77,14 @@ export class SwitchNode {
         .teamStats()
         .map((t) => `  team ${t.name}: members in use ${t.inUse.join(',') || 'none'}, ${t.failovers} failovers\n`);
       const mirrors = this.sw.mirrorStats().map((m) => `  mirror ${m.name}: ${m.frames} frames copied\n`);
+      const appliances = this.sw
+        .applianceStats()
+        .map(
+          (a) =>
+            `  appliance ${a.name} on ports ${a.ports.join(',') || 'none'}: passed ${a.passed}, dropped ${a.dropped}, punted ${a.punted}, injected ${a.injected}\n`,
+        );
       const stp = this.sw.stp ? `, ${this.sw.stp.protocol}` : '';
-      return `${this.plan.name}: learning switch${stp}, ${this.sw.fdb().length} MACs\n${rows.join('')}${teams.join('')}${mirrors.join('')}`;
+      return `${this.plan.name}: learning switch${stp}, ${this.sw.fdb().length} MACs\n${rows.join('')}${teams.join('')}${mirrors.join('')}${appliances.join('')}`;
     }
     if (cmd === 'stp') return this.stpText();
     if (cmd === 'stats') {
