@@ -18,7 +18,7 @@
  * it came (the common case) is handed to the egress port without a copy of its own, and only a
  * tag change goes through one reused scratch buffer.
  */
-import { ArpOperation, arp, build, EtherType, ethernet, isMulticastMac, MAC_BROADCAST, setU16, u16, u48 } from '@vnet/frame';
+import { ArpOperation, arp, build, EtherType, ethernet, isMulticastMac, MAC_BROADCAST, payload, setU16, u16, u48 } from '@vnet/frame';
 import type { Port, PortStats } from '@vnet/link';
 import {
   type Appliance,
@@ -37,7 +37,7 @@ import { Mirror, type MirrorSpec, type MirrorStats } from './mirror.js';
 import { PortSecurity, SecurityDrop, type SecurityPolicy } from './security.js';
 import { SpanningTree } from './stp/spanning-tree.js';
 import type { SpanningTreeOptions, StpPortOptions, StpPortRole, StpPortState } from './stp/types.js';
-import { Team, type TeamSpec, type TeamStats } from './team.js';
+import { BEACON_ETHERTYPE, BEACON_INTERVAL_MS, Team, type TeamSpec, type TeamStats } from './team.js';
 import { type PortVlan, portGroupVlan, UNTAGGED, VlanMembership } from './vlan.js';
 
 export interface LearningSwitchOptions {
@@ -142,6 +142,8 @@ export class LearningSwitch {
   private mirrors: Mirror[] = [];
   private appliances: AttachedAppliance[] = [];
   private teams: Array<Team<SwitchPort>> = [];
+  /** The beacon each member of a beacon-probing team sends, by port number. */
+  private readonly beacons = new Map<number, Uint8Array>();
   private now = 0;
   /** Where frames whose tag changes are rebuilt. */
   private readonly scratch = new Uint8Array(65536 + TAG);
@@ -371,12 +373,19 @@ export class LearningSwitch {
     if (this.teams.some((t) => t.spec.name === spec.name))
       throw new SwitchError('bad-option', `${this.name} already has a team ${spec.name}`);
     if (spec.active.length === 0) throw new SwitchError('bad-option', `team ${spec.name} needs at least one active member`);
-    const team = new Team<SwitchPort>(spec, (n) => {
-      const sp = this.port(n);
-      if (sp.team) throw new SwitchError('bad-option', `port ${n} is already in team ${sp.team.spec.name}`);
-      return sp;
-    });
+    if (spec.failureDetection !== undefined && spec.failureDetection !== 'link' && spec.failureDetection !== 'beacon')
+      throw new SwitchError('bad-option', `team ${spec.name}: failureDetection is 'link' or 'beacon', not ${spec.failureDetection}`);
+    const team = new Team<SwitchPort>(
+      spec,
+      (n) => {
+        const sp = this.port(n);
+        if (sp.team) throw new SwitchError('bad-option', `port ${n} is already in team ${sp.team.spec.name}`);
+        return sp;
+      },
+      this.now,
+    );
     for (const m of team.members) m.team = team;
+    if (team.beacons) for (const m of team.members) this.beacons.set(m.number, this.beaconFrame(m));
     this.teams = [...this.teams, team];
     this.table.flushPort(team.id);
   }
@@ -391,7 +400,7 @@ export class LearningSwitch {
    * RARP out of the member now carrying it, as vSphere's "notify switches" does.
    */
   private teamChanged(team: Team<SwitchPort>): void {
-    if (!team.refresh() || !team.spec.notifySwitches) return;
+    if (!team.refresh(this.now) || !team.spec.notifySwitches) return;
     const behind = new Map<string, { vlan: number; mac: number; port: number }>();
     for (const p of this.portList) {
       if (p.security && p.vlan.config.mode === 'access') {
@@ -422,11 +431,47 @@ export class LearningSwitch {
       this.stp.poll(now);
       this.sendBpdus();
     }
+    for (const team of this.teams) {
+      if (now < team.nextBeacon) continue;
+      team.nextBeacon = now + BEACON_INTERVAL_MS;
+      for (const m of team.members) {
+        const beacon = this.beacons.get(m.number)!;
+        if (m.isUp()) this.transmit(m, beaconVlan(m.vlan.config), -1, beacon, 0, beacon.length);
+      }
+      this.teamChanged(team);
+    }
   }
 
-  /** When `poll` should next run: often enough to age MACs within a second of their time, and for the tree. */
+  /** When `poll` should next run: often enough to age MACs within a second of their time, for the tree and for beacons. */
   pollAt(): number {
-    return Math.min(this.now + 1000, this.flows.pollAt(), this.stp?.pollAt() ?? Number.POSITIVE_INFINITY);
+    let at = Math.min(this.now + 1000, this.flows.pollAt(), this.stp?.pollAt() ?? Number.POSITIVE_INFINITY);
+    for (const team of this.teams) at = Math.min(at, team.nextBeacon);
+    return at;
+  }
+
+  /** A member's beacon: a broadcast from a MAC of its own (locally administered, from the switch's name and the port), naming the port. */
+  private beaconFrame(m: SwitchPort): Uint8Array {
+    let h = 0;
+    for (const ch of this.name) h = (Math.imul(h, 31) + ch.charCodeAt(0)) & 0xffffff;
+    const src = 0x020000000000 + h * 0x10000 + (m.number & 0xffff);
+    return build(ethernet({ src, dst: MAC_BROADCAST, ethertype: BEACON_ETHERTYPE }), payload(m.port.name));
+  }
+
+  /**
+   * Whether a frame that came in on team member `sp` is one of this switch's beacons (then it is
+   * taken, not switched): another member's means `sp` still reaches the others.
+   */
+  private tookBeacon(sp: SwitchPort, b: Uint8Array, offset: number, length: number): boolean {
+    let type = offset + 12;
+    if (u16(b, type) === EtherType.VLAN && length >= 18) type += 4;
+    if (u16(b, type) !== BEACON_ETHERTYPE) return false;
+    const src = u48(b, offset + 6);
+    for (const m of sp.team!.members) {
+      if (u48(this.beacons.get(m.number)!, 6) !== src) continue;
+      if (m !== sp) sp.team!.beaconHeard(sp.number, this.now);
+      return true;
+    }
+    return false;
   }
 
   private sendBpdus(): void {
@@ -509,6 +554,7 @@ export class LearningSwitch {
       } else drop(c, SwitchDrop.Reserved);
       return;
     }
+    if (sp.team?.beacons && this.tookBeacon(sp, b, offset, length)) return;
     for (const m of this.mirrors) if (m.selectsReceived(sp.number)) this.mirror(m, b, offset, length);
     if (this.flows.normalOnly) {
       this.flows.countNormal(length);
@@ -684,6 +730,12 @@ export class LearningSwitch {
     m.stats.frames++;
     m.stats.bytes += length;
   }
+}
+
+/** The VLAN a member's beacon goes out in: its access VLAN, or the trunk's native or first VLAN. */
+function beaconVlan(v: PortVlan): number {
+  if (v.mode === 'access') return v.vlan;
+  return v.native ?? (v.allowed === 'all' ? 1 : v.allowed[0]);
 }
 
 function drop(c: SwitchPortCounters, reason: string): void {

@@ -7,8 +7,12 @@
  * Policies: route based on the originating port (the default: a VM's port sticks to one
  * uplink), on a hash of the source MAC, on a hash of the IP source and destination, or explicit
  * failover order (the first active member that is up carries everything). Failure is detected
- * by link state; after a failover the switch "notifies switches" by sending a RARP for each MAC
- * behind it out of its new uplink, so physical switches learn the new path at once.
+ * by link state, and optionally by beacon probing: every second each member broadcasts a beacon,
+ * and a member that has heard none of the others' for three seconds is taken out even with its
+ * link up (an upstream failure). When no member hears any (two members, one cut off: which one
+ * is at fault cannot be told), none is taken out. After a failover the switch "notifies
+ * switches" by sending a RARP for each MAC behind it out of its new uplink, so physical
+ * switches learn the new path at once.
  */
 import { EtherType, u16, u32 } from '@vnet/frame';
 
@@ -25,7 +29,15 @@ export interface TeamSpec {
   notifySwitches?: boolean;
   /** Return to a recovered active member (default true); else stay on the standby until it fails. */
   failback?: boolean;
+  /** vSphere's network failure detection: `link` (link status only, the default) or `beacon` (beacon probing too). */
+  failureDetection?: 'link' | 'beacon';
 }
+
+/** ESX's beacon EtherType (since 4.1). */
+export const BEACON_ETHERTYPE = 0x8922;
+/** Beacons leave every this many ms; a member hearing none for BEACON_MISSES intervals is failed. */
+export const BEACON_INTERVAL_MS = 1000;
+const BEACON_MISSES = 3;
 
 export interface TeamStats {
   name: string;
@@ -33,6 +45,8 @@ export interface TeamStats {
   inUse: number[];
   failovers: number;
   notifications: number;
+  /** Members beacon probing has taken out (link up, but no beacon heard): only with failureDetection `beacon`. */
+  beaconFailed?: number[];
 }
 
 /** What the team needs to know of a member port. */
@@ -51,14 +65,39 @@ export class Team<M extends TeamMember> {
   private inUse: M[] = [];
   private readonly active: M[];
   private readonly standby: M[];
+  /** With beacon probing: when each member (by number) last heard another member's beacon, and when beacons are next due. */
+  private readonly heard = new Map<number, number>();
+  nextBeacon = Number.POSITIVE_INFINITY;
 
-  constructor(spec: TeamSpec, member: (n: number) => M) {
-    this.spec = { standby: [], policy: 'port-id', notifySwitches: true, failback: true, ...spec };
+  constructor(spec: TeamSpec, member: (n: number) => M, now: number) {
+    this.spec = { standby: [], policy: 'port-id', notifySwitches: true, failback: true, failureDetection: 'link', ...spec };
     this.active = spec.active.map(member);
     this.standby = this.spec.standby.map(member);
     this.id = spec.active[0];
     this.stats = { name: spec.name, inUse: [], failovers: 0, notifications: 0 };
-    this.refresh();
+    if (this.beacons) {
+      this.stats.beaconFailed = [];
+      for (const m of this.members) this.heard.set(m.number, now);
+      this.nextBeacon = now;
+    }
+    this.refresh(now);
+  }
+
+  get beacons(): boolean {
+    return this.spec.failureDetection === 'beacon';
+  }
+
+  /** A member heard a beacon another member sent. */
+  beaconHeard(member: number, now: number): void {
+    this.heard.set(member, now);
+  }
+
+  /** The members beacon probing takes out at `now`: silent ones, unless every member that is up is silent. */
+  private silent(now: number): Set<number> {
+    if (!this.beacons) return new Set();
+    const up = this.members.filter((m) => m.isUp());
+    const silent = up.filter((m) => now - this.heard.get(m.number)! >= BEACON_MISSES * BEACON_INTERVAL_MS);
+    return silent.length < up.length ? new Set(silent.map((m) => m.number)) : new Set();
   }
 
   /**
@@ -78,13 +117,16 @@ export class Team<M extends TeamMember> {
    * Recomputes the members in use after a link state change; true when traffic moved (a
    * failover or a failback), so the switch notifies the physical switches.
    */
-  refresh(): boolean {
-    const upActive = this.active.filter((m) => m.isUp());
-    const upStandby = this.standby.filter((m) => m.isUp());
+  refresh(now: number): boolean {
+    const silent = this.silent(now);
+    if (this.stats.beaconFailed) this.stats.beaconFailed = [...silent];
+    const usable = (m: M) => m.isUp() && !silent.has(m.number);
+    const upActive = this.active.filter(usable);
+    const upStandby = this.standby.filter(usable);
     let next: M[];
     if (this.spec.policy === 'failover') {
       const current = this.inUse[0];
-      const stay = !this.spec.failback && current !== undefined && current.isUp();
+      const stay = !this.spec.failback && current !== undefined && usable(current);
       next = stay ? [current] : [...upActive, ...upStandby].slice(0, 1);
     } else {
       next = upActive.length > 0 ? upActive : upStandby.slice(0, 1);

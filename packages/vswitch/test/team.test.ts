@@ -1,7 +1,7 @@
-import { build, dissect, ethernet, fieldMap, ipv4, payload, udp } from '@vnet/frame';
+import { build, dissect, EtherType, ethernet, fieldMap, ipv4, payload, u16, udp } from '@vnet/frame';
 import { createLocalLink, type LinkEnd } from '@vnet/link';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LearningSwitch, type TeamingPolicy } from '../src/index.js';
+import { LearningSwitch, portGroupVlan, type TeamingPolicy } from '../src/index.js';
 
 /**
  * A server's vSwitch s1 with VMs h1 and h2, teamed uplinks (ports 3 and 4) to a physical
@@ -101,5 +101,78 @@ describe('NIC teaming', () => {
         .filter((e) => e.mac === 3)
         .map((e) => e.port),
     ).toEqual([3]);
+  });
+});
+
+describe('beacon probing', () => {
+  /** s1 with h1 and uplinks 3, 4, 5 to the physical switch s2, behind which is h3; `teamed` of them in the team. */
+  function probed(teamed: number[]) {
+    const s1 = new LearningSwitch({ name: 's1' });
+    const s2 = new LearningSwitch({ name: 's2' });
+    const ends: LinkEnd[] = [];
+    const link = (a: string, b: string) => {
+      const l = createLocalLink({ a, b });
+      ends.push(l.a, l.b);
+      return l;
+    };
+    const h1 = link('h1-eth0', 's1-eth1');
+    s1.addPort(h1.b, 1, { mac: 1 });
+    const h3 = link('h3-eth0', 's2-eth9');
+    s2.addPort(h3.b, 9);
+    let toH3 = 0;
+    h3.a.onFrame = (b, o) => void (u16(b, o + 12) === EtherType.IPv4 && toH3++);
+    for (const n of teamed) {
+      const l = link(`s1-eth${n}`, `s2-eth${n}`);
+      s1.addPort(l.a, n);
+      s2.addPort(l.b, n);
+    }
+    s1.addTeam({ name: 'uplinks', active: teamed, policy: 'failover', failureDetection: 'beacon' });
+    close = () => ends.forEach((e) => void e.close());
+    let now = 0;
+    /** One beacon interval: s1 sends its beacons, and they cross. */
+    const tick = async () => {
+      s1.poll(now);
+      s2.poll(now);
+      now += 1000;
+      await settle();
+    };
+    const ping = async () => {
+      const before = toH3;
+      h1.a.send(build(ethernet({ src: 1, dst: 3 }), ipv4({ src: 1, dst: 3 }), udp({ srcPort: 1, dstPort: 2 }), payload('x')));
+      await settle();
+      return toH3 - before;
+    };
+    return { s1, s2, tick, ping };
+  }
+
+  it('takes out a member whose link is up but which hears no beacon (an upstream failure), and fails back', async () => {
+    const n = probed([3, 4, 5]);
+    await n.tick();
+    expect(await n.ping()).toBe(1);
+    // Upstream of uplink 3 the network is cut off (here: its physical port moved to a VLAN of its own); the link stays up.
+    n.s2.setPortVlan(3, portGroupVlan(99));
+    await n.tick();
+    await n.tick();
+    expect(n.s1.teamStats()[0]).toMatchObject({ inUse: [3], beaconFailed: [] });
+    expect(await n.ping()).toBe(0);
+    await n.tick();
+    // Three intervals without a beacon: uplink 3 is out, traffic moves to uplink 4.
+    expect(n.s1.teamStats()[0]).toMatchObject({ inUse: [4], failovers: 1, beaconFailed: [3] });
+    expect(await n.ping()).toBe(1);
+    n.s2.setPortVlan(3, portGroupVlan(0));
+    await n.tick();
+    await n.tick();
+    expect(n.s1.teamStats()[0]).toMatchObject({ inUse: [3], failovers: 2, beaconFailed: [] });
+    expect(await n.ping()).toBe(1);
+    // The beacons were taken by s1, never switched: h1 saw none.
+    expect(n.s1.portCounters(1)!.txFrames).toBe(0);
+  });
+
+  it('takes no member out when none hears a beacon: with two members, which one failed cannot be told', async () => {
+    const n = probed([3, 4]);
+    await n.tick();
+    n.s2.setPortVlan(3, portGroupVlan(99));
+    for (let i = 0; i < 5; i++) await n.tick();
+    expect(n.s1.teamStats()[0]).toMatchObject({ inUse: [3], failovers: 0, beaconFailed: [] });
   });
 });

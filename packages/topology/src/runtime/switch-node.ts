@@ -75,7 +75,10 @@ export class SwitchNode {
         );
       const teams = this.sw
         .teamStats()
-        .map((t) => `  team ${t.name}: members in use ${t.inUse.join(',') || 'none'}, ${t.failovers} failovers\n`);
+        .map(
+          (t) =>
+            `  team ${t.name}: members in use ${t.inUse.join(',') || 'none'}, ${t.failovers} failovers${t.beaconFailed?.length ? `, no beacons on ${t.beaconFailed.join(',')}` : ''}\n`,
+        );
       const mirrors = this.sw.mirrorStats().map((m) => `  mirror ${m.name}: ${m.frames} frames copied\n`);
       const appliances = this.sw
         .applianceStats()
