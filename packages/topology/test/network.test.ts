@@ -145,6 +145,11 @@ describe('Network', () => {
     t.addLink(t.addHost('h4'), s1, { security: { promiscuous: true } });
     const net = network({ topo: t });
     await net.start();
+    const show = await net.cmd('s1', 'show');
+    expect(show).toMatch(
+      /port 3: s1-eth3, untagged, nic ([0-9a-f]{2}:){5}[0-9a-f]{2}, promiscuous reject, mac changes accept, forged transmits accept\n/,
+    );
+    expect(show).toMatch(/port 4: s1-eth4, untagged, nic \S+, promiscuous accept,/);
     await net.pingAll(1, ['h1', 'h2']);
     expect(await net.settle()).toBe(true);
     const rx = async (h: string) => Number(/RX packets (\d+)/.exec(await net.get(h).cmd(`ifconfig ${h}-eth0`))?.[1]);

@@ -2,12 +2,18 @@
 
 import { formatBridgeId, formatMac, parseMac } from '@vnet/frame';
 import type { LinkEnd } from '@vnet/link';
-import { LearningSwitch, type PortVlan } from '@vnet/vswitch';
+import { LearningSwitch, type PortVlan, type SwitchPortInfo } from '@vnet/vswitch';
 import { TopologyError } from '../errors.js';
 import type { PlannedSwitch } from '../plan.js';
 import { FLOW_COMMANDS, flowCommand, flowStatsText } from './flow-commands.js';
 import type { Poller } from './poller.js';
 import type { NodeInfo } from './protocol.js';
+
+/** A port's vSphere security policy as the vSphere client lists it. */
+function securityText(s: NonNullable<SwitchPortInfo['security']>): string {
+  const verdict = (accept: boolean) => (accept ? 'accept' : 'reject');
+  return `nic ${formatMac(s.initialMac)}${s.effectiveMac === s.initialMac ? '' : ` (now ${formatMac(s.effectiveMac)})`}, promiscuous ${verdict(s.promiscuous)}, mac changes ${verdict(s.macChanges)}, forged transmits ${verdict(s.forgedTransmits)}`;
+}
 
 export class SwitchNode {
   readonly sw: LearningSwitch;
@@ -71,7 +77,7 @@ export class SwitchNode {
         .portInfo()
         .map(
           (p) =>
-            `  port ${p.number}: ${p.name}${p.up ? '' : ' (down)'}, ${vlanText(p.vlan)}${p.stp ? `, ${p.stp.role} ${p.stp.state}` : ''}\n`,
+            `  port ${p.number}: ${p.name}${p.up ? '' : ' (down)'}, ${vlanText(p.vlan)}${p.stp ? `, ${p.stp.role} ${p.stp.state}` : ''}${p.security ? `, ${securityText(p.security)}` : ''}\n`,
         );
       const teams = this.sw
         .teamStats()
