@@ -64,6 +64,8 @@ export class Core {
   readonly icmp: IcmpLayer;
   readonly rateLimit: IcmpRateLimiter;
   readonly echo = new EchoRegistry();
+  /** Transports' timers, polled with the stack's own: each runs what is due and returns its next deadline. */
+  readonly timers: Array<{ poll(now: number): number }> = [];
   /** Upper-layer protocols by IP protocol number (ICMP is built in). */
   readonly protocols: (ProtocolHandler | undefined)[] = new Array(256).fill(undefined);
 
@@ -159,6 +161,7 @@ export class Core {
         const a = this.neighbors.poll(now);
         const b = this.reassembly.poll(now);
         this.deadline = Math.min(this.deadline, a, b);
+        for (const t of this.timers) this.deadline = Math.min(this.deadline, t.poll(now));
       }
       this.drain();
     } finally {

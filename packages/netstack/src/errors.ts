@@ -21,7 +21,11 @@ export type NetstackErrorCode =
   /** Another listener already holds that ICMP echo identifier or protocol number. */
   | 'in-use'
   /** The stack was closed. */
-  | 'closed';
+  | 'closed'
+  /** A TCP connection ended abnormally: the peer reset it (ECONNRESET), refused it (ECONNREFUSED), or it timed out (ETIMEDOUT). */
+  | 'connection-reset'
+  | 'connection-refused'
+  | 'timed-out';
 
 /** The one error the stack throws, with a code and a message that says what to do. */
 export class NetstackError extends Error {

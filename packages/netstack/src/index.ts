@@ -33,3 +33,7 @@ export {
   type StackStats,
   TxDrop,
 } from './stats.js';
+export type { CongestionAlgorithm } from './tcp/congestion.js';
+export type { TcpInfo, TcpSocket, TcpSocketOptions, TcpState } from './tcp/connection.js';
+export type { TcpStats } from './tcp/stats.js';
+export type { TcpConnectionInfo, TcpConnectOptions, TcpLayer, TcpListener, TcpListenOptions, TcpOptions } from './tcp/tcp.js';

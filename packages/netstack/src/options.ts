@@ -3,6 +3,8 @@
  * behaves like the hosts it stands for. Times are in milliseconds of the clock given to `poll`.
  */
 
+import type { TcpOptions } from './tcp/tcp.js';
+
 export interface NeighborOptions {
   /** `base_reachable_time_ms`: how long a confirmed entry stays REACHABLE (each draws 0.5–1.5×). */
   reachableMs: number;
@@ -56,6 +58,8 @@ export interface StackOptions {
   neighbor?: Partial<NeighborOptions>;
   reassembly?: Partial<ReassemblyOptions>;
   icmp?: Partial<IcmpOptions>;
+  /** TCP defaults: buffers, congestion control, TIME_WAIT length, checksum offload. */
+  tcp?: TcpOptions;
 }
 
 export const DEFAULT_NEIGHBOR: NeighborOptions = {

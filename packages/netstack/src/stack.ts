@@ -23,6 +23,7 @@ import type { StackOptions } from './options.js';
 import type { IpSendOptions, ProtocolHandler, SendStatus } from './protocol.js';
 import { type InterfaceInfo, interfaceInfo } from './readout.js';
 import { type StackStats, TxDrop } from './stats.js';
+import { TcpLayer } from './tcp/tcp.js';
 
 export interface InterfaceConfig {
   /** Mininet style: `h1-eth0`. */
@@ -58,6 +59,8 @@ export class Stack {
   readonly routes: RouteTable;
   /** The ARP cache: `arp.add(ip, mac)`, `arp.entries()`. */
   readonly arp: ArpTable;
+  /** TCP: `tcp.listen({ port, onConnection })`, `tcp.connect({ address, port })`, `tcp.connections()`, `tcp.stats`. */
+  readonly tcp: TcpLayer;
   private readonly core: Core;
   private readonly ping_: PingRequest = { id: 0, seq: 0, size: 56, ttl: 64, tos: 0, df: false, src: 0 };
 
@@ -66,6 +69,9 @@ export class Stack {
     this.routes = this.core.routes;
     this.arp = new ArpTable(this.core);
     this.core.lo.addresses.push(new IfAddress(cidrOf('127.0.0.1/8', 'loopback')));
+    this.tcp = new TcpLayer(this.core, opts.tcp);
+    this.core.protocols[IpProtocol.TCP] = this.tcp;
+    this.core.timers.push(this.tcp);
   }
 
   get hostname(): string {
@@ -296,6 +302,7 @@ export class Stack {
     }
     core.reassembly.clear();
     core.echo.clear();
+    this.tcp.close();
     core.protocols.fill(undefined);
     core.close();
   }

@@ -1,0 +1,218 @@
+import { IpProtocol, TcpFlags, TcpSegment } from '@vnet/frame';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Stack, TcpSocket } from '../src/index.js';
+import { ipv4Frames, Lab } from './lab.js';
+
+let lab: Lab;
+afterEach(() => lab?.close());
+
+/** Two stacks on one wire, 10.0.0.1 and 10.0.0.2. */
+function pair(opts: Parameters<Lab['stack']>[0] = {}) {
+  lab = new Lab();
+  const a = lab.stack({ hostname: 'a', ...opts });
+  const b = lab.stack({ hostname: 'b', ...opts });
+  const wire = lab.link(a, 'a-eth0', '10.0.0.1/24', b, 'b-eth0', '10.0.0.2/24');
+  lab.advance(1);
+  return { a, b, wire };
+}
+
+/** What a socket received, and how it ended. */
+function record(s: TcpSocket) {
+  const r = { data: [] as number[], ended: false, closed: false, error: undefined as string | undefined, connected: false };
+  s.onData = (bytes, offset, length) => {
+    for (let i = 0; i < length; i++) r.data.push(bytes[offset + i]);
+  };
+  s.onEnd = () => {
+    r.ended = true;
+  };
+  s.onClose = (e) => {
+    r.closed = true;
+    r.error = e?.code;
+  };
+  s.onConnect = () => {
+    r.connected = true;
+  };
+  return r;
+}
+
+/** TCP segments a port sent, as [flags text, seq, ack, payload length]. */
+function segments(frames: Uint8Array[]): string[] {
+  return ipv4Frames(frames, IpProtocol.TCP).map((ip) => {
+    const s = new TcpSegment(ip.bytes, ip.payloadOffset, ip.payloadLen);
+    const f = s.flags;
+    const names = ['SYN', 'ACK', 'FIN', 'RST', 'PSH'].filter((n) => (f & TcpFlags[n as keyof typeof TcpFlags]) !== 0);
+    return `${names.join('+')}${s.payloadLen ? `:${s.payloadLen}` : ''}`;
+  });
+}
+
+function listen(b: Stack, port = 80) {
+  const accepted: Array<{ s: TcpSocket; r: ReturnType<typeof record> }> = [];
+  const l = b.tcp.listen({ port, onConnection: (s) => accepted.push({ s, r: record(s) }) });
+  return { l, accepted };
+}
+
+describe('TCP', () => {
+  it('opens with a three-way handshake, carries data both ways and closes with FINs into TIME_WAIT', () => {
+    const { a, b, wire } = pair();
+    const { accepted } = listen(b);
+    const c = a.tcp.connect({ address: '10.0.0.2', port: 80 });
+    const cr = record(c);
+    lab.advance(1);
+    expect(cr.connected).toBe(true);
+    expect(c.state).toBe('ESTABLISHED');
+    expect(accepted).toHaveLength(1);
+    const srv = accepted[0];
+    expect(srv.s.state).toBe('ESTABLISHED');
+    expect(segments(wire.a.sent).slice(0, 2)).toEqual(['SYN', 'ACK']);
+    expect(segments(wire.b.sent)[0]).toBe('SYN+ACK');
+
+    c.write(new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n'));
+    lab.advance(1);
+    expect(new TextDecoder().decode(Uint8Array.from(srv.r.data))).toBe('GET / HTTP/1.0\r\n\r\n');
+    srv.s.write(new TextEncoder().encode('hello'));
+    srv.s.end();
+    lab.advance(1);
+    expect(new TextDecoder().decode(Uint8Array.from(cr.data))).toBe('hello');
+    expect(cr.ended).toBe(true);
+    expect(c.state).toBe('CLOSE_WAIT');
+    expect(srv.s.state).toBe('FIN_WAIT_2');
+    c.end();
+    lab.advance(1);
+    expect(c.state).toBe('CLOSED');
+    expect(cr.closed && cr.error === undefined).toBe(true);
+    expect(srv.s.state).toBe('TIME_WAIT');
+    expect(srv.r.closed).toBe(true);
+    // TIME_WAIT lasts 60 s, then the connection is gone.
+    lab.advance(59_000);
+    expect(b.tcp.connections().map((x) => x.state)).toEqual(['LISTEN', 'TIME_WAIT']);
+    lab.advance(2_000);
+    expect(b.tcp.connections().map((x) => x.state)).toEqual(['LISTEN']);
+    expect(a.tcp.stats).toMatchObject({ ActiveOpens: 1, RetransSegs: 0, InErrs: 0 });
+    expect(b.tcp.stats).toMatchObject({ PassiveOpens: 1, RetransSegs: 0 });
+  });
+});
+
+describe('TCP edge cases', () => {
+  it('answers a SYN to a closed port with RST: the connect is refused', () => {
+    const { a, b } = pair();
+    const c = a.tcp.connect({ address: '10.0.0.2', port: 81 });
+    const cr = record(c);
+    lab.advance(1);
+    expect(cr.error).toBe('connection-refused');
+    expect(c.state).toBe('CLOSED');
+    expect(b.tcp.stats.OutRsts).toBe(1);
+    expect(a.tcp.stats.AttemptFails).toBe(1);
+    expect(a.tcp.connections()).toEqual([]);
+  });
+
+  it('opens simultaneously when both ends send a SYN to each other', () => {
+    const { a, b, wire } = pair();
+    const c1 = a.tcp.connect({ address: '10.0.0.2', port: 6000, localPort: 5000 });
+    const c2 = b.tcp.connect({ address: '10.0.0.1', port: 5000, localPort: 6000 });
+    const r1 = record(c1);
+    const r2 = record(c2);
+    lab.advance(1);
+    expect([c1.state, c2.state]).toEqual(['ESTABLISHED', 'ESTABLISHED']);
+    expect(r1.connected && r2.connected).toBe(true);
+    expect(segments(wire.a.sent).slice(0, 2)).toEqual(['SYN', 'SYN+ACK']);
+    c1.write(Uint8Array.of(1, 2, 3));
+    lab.advance(1);
+    expect(r2.data).toEqual([1, 2, 3]);
+    // And closes simultaneously: both FINs cross, both ends pass through CLOSING into TIME_WAIT.
+    c1.end();
+    c2.end();
+    expect([c1.state, c2.state]).toEqual(['FIN_WAIT_1', 'FIN_WAIT_1']);
+    lab.advance(1);
+    expect([c1.state, c2.state]).toEqual(['TIME_WAIT', 'TIME_WAIT']);
+    expect(r1.closed && r2.closed).toBe(true);
+  });
+
+  it('resets: destroy() sends RST and the peer reports ECONNRESET', () => {
+    const { a, b } = pair();
+    const { accepted } = listen(b);
+    const c = a.tcp.connect({ address: '10.0.0.2', port: 80 });
+    record(c);
+    lab.advance(1);
+    c.destroy();
+    lab.advance(1);
+    expect(accepted[0].r.error).toBe('connection-reset');
+    expect(accepted[0].s.state).toBe('CLOSED');
+    expect(b.tcp.stats.EstabResets).toBe(1);
+  });
+});
+
+/** Sends `size` bytes of a seeded pattern from a to b and checks every byte arrived in order. */
+function transfer(opts: {
+  size: number;
+  loss?: number;
+  reorder?: number;
+  duplicate?: number;
+  congestion?: 'newreno' | 'cubic';
+  seed?: number;
+}) {
+  const { a, b, wire } = pair({ tcp: { congestion: opts.congestion ?? 'cubic' } });
+  let seed = opts.seed ?? 7;
+  const rand = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  let dropped = 0;
+  wire.filter = (f, from) => {
+    if (opts.loss && rand() < opts.loss) {
+      dropped++;
+      return false;
+    }
+    // Held back to the next round, behind frames sent after it; or delivered and sent again later.
+    if (opts.reorder && rand() < opts.reorder) {
+      from.inFlight.push(f);
+      return false;
+    }
+    if (opts.duplicate && rand() < opts.duplicate) from.inFlight.push(f);
+    return true;
+  };
+  let received = 0;
+  let mismatch = -1;
+  const { accepted } = listen(b);
+  const c = a.tcp.connect({ address: '10.0.0.2', port: 80 });
+  lab.advance(1);
+  const srv = accepted[0].s;
+  srv.onData = (bytes, offset, length) => {
+    for (let i = 0; i < length; i++) {
+      if (mismatch < 0 && bytes[offset + i] !== ((received + i) * 7 + ((received + i) >>> 8)) % 251) mismatch = received + i;
+    }
+    received += length;
+  };
+  const chunk = new Uint8Array(64 * 1024);
+  let written = 0;
+  const fill = () => {
+    while (written < opts.size) {
+      const n = Math.min(chunk.length, opts.size - written);
+      for (let i = 0; i < n; i++) chunk[i] = ((written + i) * 7 + ((written + i) >>> 8)) % 251;
+      const took = c.write(chunk, 0, n);
+      written += took;
+      if (took < n) return;
+    }
+    c.end();
+  };
+  c.onDrain = fill;
+  fill();
+  for (let t = 0; t < 600_000 && received < opts.size; t += 10) lab.advance(10);
+  return { received, mismatch, dropped, info: c.info(), stats: a.tcp.stats };
+}
+
+describe('TCP bulk transfer', () => {
+  it.each(['newreno', 'cubic'] as const)('moves 5 MB byte-exact over a link losing one frame in a hundred (%s)', (congestion) => {
+    const r = transfer({ size: 5_000_000, loss: 0.01, congestion });
+    if (r.received !== 5_000_000) console.log(r);
+    expect(r.mismatch).toBe(-1);
+    expect(r.received).toBe(5_000_000);
+    expect(r.dropped).toBeGreaterThan(0);
+    expect(r.info.retransmits).toBeGreaterThan(0);
+  });
+
+  it.each(['newreno', 'cubic'] as const)('moves 5 MB byte-exact over a link that reorders and duplicates (%s)', (congestion) => {
+    const r = transfer({ size: 5_000_000, reorder: 0.02, duplicate: 0.02, congestion, seed: 3 });
+    expect(r.mismatch).toBe(-1);
+    expect(r.received).toBe(5_000_000);
+  });
+});
