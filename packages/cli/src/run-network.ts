@@ -31,7 +31,7 @@ export interface NetworkCliOptions {
   seed?: string;
 }
 
-export const TESTS = ['pingall', 'pingpair', 'pingallfull', 'none', 'build'] as const;
+export const TESTS = ['pingall', 'pingpair', 'pingallfull', 'iperf', 'none', 'build'] as const;
 const PLACEMENTS = ['auto', 'thread', 'pool'];
 
 type TopoFactory = ((...args: number[]) => Topo) | (new (...args: number[]) => Topo);
@@ -143,6 +143,13 @@ export async function runNetwork(options: NetworkCliOptions, io: CliIo & { input
 async function runTest(net: Network, test: string, json: boolean, io: CliIo): Promise<number> {
   if (test === 'none' || test === 'build') {
     if (json) io.out(`${JSON.stringify({ test, ok: true })}\n`);
+    return 0;
+  }
+  if (test === 'iperf') {
+    const hosts: [string, string] = [net.hosts[0], net.hosts[net.hosts.length - 1]];
+    if (!json) io.out(info(`Iperf: testing TCP bandwidth between ${hosts[0]} and ${hosts[1]} `));
+    const rates = await net.iperf(hosts);
+    io.out(json ? `${JSON.stringify({ test, ok: true, hosts, rates })}\n` : info(`Results: ['${rates[0]}', '${rates[1]}']`));
     return 0;
   }
   const pair = test === 'pingpair';

@@ -45,6 +45,14 @@ describe('vnet (the network CLI)', () => {
     expect(r.code).toBe(0);
   }, 60_000);
 
+  it('--test iperf finishes and prints both rates', async () => {
+    const { done } = vnet(['--test', 'iperf']);
+    const r = await done;
+    expect(r.out).toContain('*** Iperf: testing TCP bandwidth between h1 and h2');
+    expect(r.out).toMatch(/\*\*\* Results: \['[\d.]+ [KMG]?bits\/sec', '[\d.]+ [KMG]?bits\/sec'\]/);
+    expect(r.code).toBe(0);
+  }, 60_000);
+
   it('--test pingall --json reports the verdict as JSON', async () => {
     const r = await vnet(['--topo', 'single,3', '--test', 'pingall', '--json']).done;
     expect(JSON.parse(r.out.trim())).toMatchObject({ test: 'pingall', ok: true, sent: 6, received: 6, dropped: 0 });

@@ -15,7 +15,9 @@ export type TopologyErrorCode =
   /** A command that does not exist on a node. */
   | 'unknown-command'
   /** Something that should have happened in time did not (a spanning tree that never settles). */
-  | 'timeout';
+  | 'timeout'
+  /** The user interrupted a command (Ctrl-C). */
+  | 'interrupted';
 
 export class TopologyError extends Error {
   override readonly name = 'TopologyError';

@@ -301,6 +301,36 @@ export class Network {
     return this.pingAll(timeout, hosts);
   }
 
+  /**
+   * Mininet's `iperf([h1, h2])`: a TCP test from the first host to an iperf server on the
+   * second (by default the first and last hosts); returns [server rate, client rate] as iperf
+   * prints them, e.g. ['9.41 Gbits/sec', '9.42 Gbits/sec'].
+   */
+  async iperf(
+    hosts: [string, string] = [this.hosts[0], this.hosts[this.hosts.length - 1]],
+    options: { seconds?: number; port?: number } = {},
+  ): Promise<[string, string]> {
+    this.mustBe('running', 'run iperf');
+    const [client, server] = hosts;
+    const seconds = options.seconds ?? 5;
+    const port = options.port ?? 5201;
+    const target = this.get(server).ip;
+    if (!target) throw new TopologyError('bad-option', `iperf: ${server} is not a host with an address`);
+    const serverOut = this.cmd(server, `iperf -s -1 -p ${port}`);
+    // The listener is up once the server printed its banner.
+    for (let i = 0; i < 100 && !(await this.listening(server, port)); i++) await new Promise((r) => setTimeout(r, 10));
+    const clientOut = await this.cmd(client, `iperf -c ${target} -p ${port} -t ${seconds}`);
+    const rate = (out: string, role: string) => new RegExp(`([\\d.]+ \\w?bits/sec)\\s+(?:\\d+\\s+)?${role}`).exec(out)?.[1];
+    const clientRate = rate(clientOut, 'sender');
+    const serverRate = rate(await serverOut, 'receiver');
+    if (!clientRate || !serverRate) throw new TopologyError('bad-state', `iperf between ${client} and ${server} failed:\n${clientOut}`);
+    return [serverRate, clientRate];
+  }
+
+  private async listening(host: string, port: number): Promise<boolean> {
+    return new RegExp(`LISTEN.*:${port}\\b`).test(await this.cmd(host, 'ss -l'));
+  }
+
   /** The links between two nodes (usually one). */
   linksBetween(a: string, b: string): LinkHandle[] {
     const plan = this.layout;

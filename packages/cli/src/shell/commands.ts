@@ -137,6 +137,21 @@ export const COMMANDS: Record<string, Command> = {
       return formatPingAllFull(await net.ping(net.hosts.slice(0, 2)));
     },
   },
+  iperf: {
+    usage: 'iperf [host1 host2] [seconds]',
+    help: 'measure TCP bandwidth between two hosts (default: the first and last)',
+    run: async ({ net, write }, args) => {
+      const names = args.filter((a) => net.hosts.includes(a));
+      if (names.length !== 0 && names.length !== 2) throw new CliError('iperf takes two hosts, or none for the first and last');
+      const rest = args.filter((a) => !names.includes(a));
+      const seconds = rest.length ? Number(rest[0]) : 5;
+      if (!Number.isFinite(seconds) || seconds <= 0) throw new CliError(`iperf: "${rest[0]}" is not a number of seconds`);
+      const hosts: [string, string] = names.length === 2 ? [names[0], names[1]] : [net.hosts[0], net.hosts[net.hosts.length - 1]];
+      write(info(`Iperf: testing TCP bandwidth between ${hosts[0]} and ${hosts[1]} `));
+      const rates = await net.iperf(hosts, { seconds });
+      return info(`Results: ['${rates[0]}', '${rates[1]}']`);
+    },
+  },
   dpctl: {
     usage: 'dpctl CMD [args]',
     help: 'run a flow-table command on every switch: dump-flows, add-flow FLOW, del-flows, dump-megaflows, dump-groups, …',

@@ -96,7 +96,7 @@ export class TcpSocket {
   onData: ((bytes: Uint8Array, offset: number, length: number) => void) | undefined;
   /** The peer finished sending (its FIN). */
   onEnd: (() => void) | undefined;
-  /** Room again in the send buffer after a `write` took less than it was given. */
+  /** Room again (a quarter of the send buffer) after a `write` filled it or took less than it was given. */
   onDrain: (() => void) | undefined;
   /** The connection is over: closed in order (no error), reset, refused or timed out. Called once. */
   onClose: ((error?: NetstackError) => void) | undefined;
@@ -215,7 +215,7 @@ export class TcpSocket {
   write(data: Uint8Array, offset = 0, length = data.length - offset): number {
     if (this.finQueued || this.closed) throw new NetstackError('closed', 'write after end: this socket no longer sends');
     const n = this.sndBuf.write(data, offset, length);
-    if (n < length) this.drainWanted = true;
+    if (n < length || this.sndBuf.free === 0) this.drainWanted = true;
     if (this.synchronized) this.host.run(this);
     return n;
   }
@@ -526,6 +526,7 @@ export class TcpSocket {
     // A FIN of ours in the acknowledged range is not data.
     const finAcked = this.finSent && seqGt(ack, this.finSeq);
     const dataAcked = Math.min(acked - (finAcked ? 1 : 0), this.sndBuf.length);
+    const flightBefore = seqDiff(this.sndMax, this.sndUna);
     this.sndBuf.consume(dataAcked);
     this.bytesAcked += dataAcked;
     this.sndUna = ack;
@@ -555,11 +556,14 @@ export class TcpSocket {
       }
     } else {
       this.dupAcks = 0;
-      this.cc.onAck(dataAcked, now, this.srtt);
+      // The window grows only while it limits the sender (RFC 7661; Linux's tcp_is_cwnd_limited).
+      const cwnd = this.cc.cwnd;
+      if (cwnd < this.cc.ssthresh ? 2 * flightBefore > cwnd : flightBefore + this.mss >= cwnd) this.cc.onAck(dataAcked, now, this.srtt);
     }
     this.rtoAt = this.sndMax === this.sndUna ? NONE : now + this.rto;
     if (finAcked) this.ourFinAcked();
-    if (this.drainWanted && this.sndBuf.free > 0 && !this.finQueued) {
+    // Room for a good part of the buffer again: time to write more (not a drain per ACK).
+    if (this.drainWanted && this.sndBuf.free >= this.sndBuf.capacity / 4 && !this.finQueued) {
       this.drainWanted = false;
       this.onDrain?.();
     }

@@ -9,14 +9,17 @@ import { TopologyError } from '../errors.js';
 import type { PlannedHost } from '../plan.js';
 import { splitWords } from '../tools/args.js';
 import { ip } from '../tools/ip.js';
+import { iperf } from '../tools/iperf.js';
+import { nc } from '../tools/nc.js';
 import { arp, ifconfig, route } from '../tools/net-tools.js';
 import { type PingHost, ping } from '../tools/ping.js';
 import { type PktgenOptions, type PktgenResult, pktgen } from '../tools/pktgen.js';
+import { ss } from '../tools/ss.js';
 import { sysctl } from '../tools/sysctl.js';
 import type { Poller } from './poller.js';
 import type { NodeInfo, PingResult } from './protocol.js';
 
-const TOOLS = 'ping, ip (addr, link, route, neigh), ifconfig, arp, route, sysctl, hostname, help';
+const TOOLS = 'ping, ip (addr, link, route, neigh), ifconfig, arp, route, sysctl, iperf, nc, ss, hostname, help';
 
 export class HostNode implements PingHost {
   readonly stack: Stack;
@@ -93,7 +96,10 @@ export class HostNode implements PingHost {
 
   /** Runs a command line, writing its output as it comes; a failing command ends with its complaint. */
   async run(line: string, write: (text: string) => void, signal: AbortSignal): Promise<void> {
-    const [tool, ...args] = splitWords(line);
+    // The one pipe a host shell knows: `echo TEXT | cmd` gives cmd TEXT as its standard input.
+    const piped = /^\s*echo\s+(.*?)\s*\|\s*(\S.*)$/.exec(line);
+    const stdin = piped ? `${splitWords(piped[1]).join(' ')}\n` : undefined;
+    const [tool, ...args] = splitWords(piped ? piped[2] : line);
     try {
       this.kick();
       switch (tool) {
@@ -116,6 +122,17 @@ export class HostNode implements PingHost {
           break;
         case 'sysctl':
           write(sysctl(this.stack, args));
+          break;
+        case 'iperf':
+        case 'iperf3':
+          await iperf(this, args, write, signal);
+          break;
+        case 'nc':
+          await nc(this, args, write, signal, stdin);
+          break;
+        case 'ss':
+        case 'netstat':
+          write(ss(this.stack, args));
           break;
         case 'hostname':
           write(`${this.plan.name}\n`);
