@@ -216,3 +216,125 @@ describe('TCP bulk transfer', () => {
     expect(r.received).toBe(5_000_000);
   });
 });
+
+describe('TCP under bad conditions', () => {
+  it('bounds a SYN flood by the backlog and counts the SYNs it drops; real clients still get in later', () => {
+    const { a, b, wire } = pair();
+    const { accepted } = (() => {
+      const acc: TcpSocket[] = [];
+      b.tcp.listen({ port: 80, backlog: 8, onConnection: (s) => acc.push(s) });
+      return { accepted: acc };
+    })();
+    a.ping('10.0.0.2', { id: 1, seq: 1 });
+    lab.advance(1);
+    // A flood of SYNs from spoofed ports whose SYN-ACKs are never answered.
+    wire.filter = (_f, from) => from === wire.a;
+    for (let i = 0; i < 100; i++) a.tcp.connect({ address: '10.0.0.2', port: 80, localPort: 1000 + i });
+    lab.pump();
+    expect(b.tcp.stats.ListenOverflows).toBe(92);
+    expect(b.tcp.connections().filter((c) => c.state === 'SYN_RECEIVED')).toHaveLength(8);
+    // The half-open connections give up after their SYN-ACK retries (about 2 minutes with backoff).
+    lab.advance(200_000);
+    expect(b.tcp.connections().map((c) => c.state)).toEqual(['LISTEN']);
+    wire.filter = undefined;
+    const c = a.tcp.connect({ address: '10.0.0.2', port: 80 });
+    lab.advance(1);
+    expect(c.state).toBe('ESTABLISHED');
+    expect(accepted).toHaveLength(1);
+  });
+
+  it('times out against a peer that never acknowledges, and leaves nothing behind', () => {
+    const { a, wire } = pair();
+    const { accepted } = listen(lab.stacks[1]);
+    const c = a.tcp.connect({ address: '10.0.0.2', port: 80 });
+    const r = record(c);
+    lab.advance(1);
+    expect(accepted).toHaveLength(1);
+    // From now on the peer is silent.
+    wire.filter = (_f, from) => from === wire.a;
+    c.write(new Uint8Array(10_000));
+    lab.advance(20 * 60_000);
+    expect(r.error).toBe('timed-out');
+    expect(a.tcp.connections()).toEqual([]);
+    expect(a.tcp.stats.RetransSegs).toBeGreaterThanOrEqual(15);
+  });
+
+  it('probes a zero window until the reader resumes, then delivers everything', () => {
+    const { a, b } = pair({ tcp: { receiveBuffer: 16 * 1024 } });
+    const { accepted } = listen(b);
+    const c = a.tcp.connect({ address: '10.0.0.2', port: 80 });
+    lab.advance(1);
+    const srv = accepted[0];
+    srv.s.pause();
+    const data = new Uint8Array(100_000).map((_, i) => i % 253);
+    let written = c.write(data);
+    c.onDrain = () => {
+      written += c.write(data, written);
+    };
+    lab.advance(5_000);
+    // The receiver's buffer is full; the sender probes with growing intervals and sends no data.
+    expect(srv.s.info().receiveQueue).toBe(16 * 1024);
+    expect(c.info().sendWindow).toBe(0);
+    const probes = c.info().segmentsOut;
+    lab.advance(5_000);
+    expect(c.info().segmentsOut).toBeGreaterThan(probes);
+    srv.s.resume();
+    for (let i = 0; i < 100 && srv.r.data.length < 100_000; i++) lab.advance(100);
+    expect(srv.r.data).toEqual([...data]);
+  });
+
+  it('keeps an idle connection alive with keepalive probes, and drops it when the peer is gone', () => {
+    const { a, wire } = pair();
+    listen(lab.stacks[1]);
+    const c = a.tcp.connect({ address: '10.0.0.2', port: 80, keepAlive: 10_000 });
+    const r = record(c);
+    lab.advance(1);
+    lab.advance(60_000);
+    expect(c.state).toBe('ESTABLISHED');
+    wire.filter = () => false;
+    // 10 s idle, then 9 probes 75 s apart.
+    lab.advance(10 * 75_000);
+    expect(r.error).toBe('timed-out');
+  });
+
+  it('answers a retransmitted FIN in TIME_WAIT, and restarts the wait', () => {
+    const { a, b, wire } = pair();
+    const { accepted } = listen(b);
+    const c = a.tcp.connect({ address: '10.0.0.2', port: 80 });
+    lab.advance(1);
+    c.end();
+    lab.advance(1);
+    // The server's FIN arrives, but the ACK of it is lost: the server sends its FIN again.
+    wire.filter = (_f, from) => from === wire.b;
+    accepted[0].s.end();
+    lab.advance(1);
+    expect(c.state).toBe('TIME_WAIT');
+    wire.filter = undefined;
+    lab.advance(1_000);
+    expect(accepted[0].s.state).toBe('CLOSED');
+    expect(b.tcp.stats.RetransSegs).toBeGreaterThanOrEqual(1);
+  });
+
+  it('never throws on garbage segments: short headers, impossible options and flags', () => {
+    const { a, b } = pair();
+    listen(b);
+    let seed = 99;
+    const rand = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 24;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const len = 20 + (rand() % 60);
+      const seg = Uint8Array.from({ length: len }, () => rand());
+      seg[2] = 0;
+      seg[3] = 80;
+      expect(() => a.sendIp({ dst: '10.0.0.2', protocol: 6 }, seg)).not.toThrow();
+      lab.pump();
+    }
+    // Most fail the checksum; the stack counts them and goes on.
+    expect(b.tcp.stats.InErrs).toBeGreaterThan(1900);
+    const c = a.tcp.connect({ address: '10.0.0.2', port: 80 });
+    lab.advance(1);
+    expect(c.state).toBe('ESTABLISHED');
+  });
+});

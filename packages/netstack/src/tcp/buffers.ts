@@ -1,13 +1,26 @@
 /**
  * The byte stores of a connection: a send ring holding what the application wrote and the peer
  * has not acknowledged, and a receive ring holding what arrived and the application has not
- * taken, with the out-of-order ranges beyond it (which become SACK blocks). Both are fixed
- * circular buffers allocated on first use, so an idle connection costs no buffer memory.
+ * taken, with the out-of-order ranges beyond it (which become SACK blocks). Both are circular
+ * buffers that start empty and double as they fill, up to their capacity: an idle connection
+ * costs no buffer memory, and a short exchange only a little.
  */
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from './seq.js';
 
+/** The first allocation of a ring. */
+const INITIAL = 16 * 1024;
+
+/** A ring's storage of at least `need` bytes, the held bytes `[start, start + held)` moved to its front. */
+function grown(buf: Uint8Array, start: number, held: number, need: number, capacity: number): Uint8Array {
+  const next = new Uint8Array(Math.min(capacity, Math.max(INITIAL, 2 * buf.length, need)));
+  const first = Math.min(held, buf.length - start);
+  next.set(buf.subarray(start, start + first), 0);
+  if (first < held) next.set(buf.subarray(0, held - first), first);
+  return next;
+}
+
 export class SendRing {
-  private buf: Uint8Array | undefined;
+  private buf = new Uint8Array(0);
   private start = 0;
   /** Bytes held: sent and unacknowledged, then not yet sent. */
   length = 0;
@@ -22,8 +35,11 @@ export class SendRing {
   write(data: Uint8Array, offset: number, length: number): number {
     const n = Math.min(length, this.free);
     if (n === 0) return 0;
-    this.buf ??= new Uint8Array(this.capacity);
-    const cap = this.capacity;
+    if (this.length + n > this.buf.length) {
+      this.buf = grown(this.buf, this.start, this.length, this.length + n, this.capacity);
+      this.start = 0;
+    }
+    const cap = this.buf.length;
     const at = (this.start + this.length) % cap;
     const first = Math.min(n, cap - at);
     this.buf.set(data.subarray(offset, offset + first), at);
@@ -34,14 +50,14 @@ export class SendRing {
 
   /** Forgets the first `n` bytes (acknowledged). */
   consume(n: number): void {
-    this.start = (this.start + n) % this.capacity;
     this.length -= n;
+    this.start = this.length === 0 ? 0 : (this.start + n) % this.buf.length;
   }
 
   /** Copies `n` bytes starting `from` bytes after the first held one into `dst` at `at`. */
   copyOut(from: number, n: number, dst: Uint8Array, at: number): void {
-    const buf = this.buf!;
-    const cap = this.capacity;
+    const buf = this.buf;
+    const cap = buf.length;
     const s = (this.start + from) % cap;
     const first = Math.min(n, cap - s);
     dst.set(buf.subarray(s, s + first), at);
@@ -56,7 +72,7 @@ export interface SeqRange {
 }
 
 export class ReceiveRing {
-  private buf: Uint8Array | undefined;
+  private buf = new Uint8Array(0);
   private start = 0;
   /** In-order bytes not yet handed to the application. */
   readable = 0;
@@ -78,8 +94,15 @@ export class ReceiveRing {
    * in-order edge moved (0 for a range beyond a hole).
    */
   store(seq: number, rcvNxt: number, data: Uint8Array, offset: number, length: number): number {
-    const buf = (this.buf ??= new Uint8Array(this.capacity));
-    const cap = this.capacity;
+    const end0 = this.readable + seqDiff(seq, rcvNxt) + length;
+    if (end0 > this.buf.length) {
+      // Held: the readable bytes and everything stored beyond them up to the furthest range.
+      const furthest = this.ooo.length ? this.readable + seqDiff(this.ooo[this.ooo.length - 1].right, rcvNxt) : this.readable;
+      this.buf = grown(this.buf, this.start, furthest, end0, this.capacity);
+      this.start = 0;
+    }
+    const buf = this.buf;
+    const cap = buf.length;
     const at = (this.start + this.readable + seqDiff(seq, rcvNxt)) % cap;
     const first = Math.min(length, cap - at);
     buf.set(data.subarray(offset, offset + first), at);
@@ -123,8 +146,8 @@ export class ReceiveRing {
   read(max: number, sink: (bytes: Uint8Array, offset: number, length: number) => void): number {
     const n = Math.min(max, this.readable);
     if (n === 0) return 0;
-    const buf = this.buf!;
-    const cap = this.capacity;
+    const buf = this.buf;
+    const cap = buf.length;
     const first = Math.min(n, cap - this.start);
     const s = this.start;
     this.start = (this.start + n) % cap;
