@@ -13,6 +13,7 @@
 import type { Ipv4Address } from '@vnet/frame';
 import { BROADCAST32 } from './addr32.js';
 import { NetstackError } from './errors.js';
+import { FilterTable } from './filter/table.js';
 import { FrameQueue } from './frame-queue.js';
 import { EchoRegistry } from './icmp/echo.js';
 import { IcmpLayer } from './icmp/icmp.js';
@@ -37,14 +38,20 @@ import {
 } from './options.js';
 import type { ProtocolHandler } from './protocol.js';
 import { count, newStackStats, RxDrop, type StackStats } from './stats.js';
+import { UdpLayer } from './udp/udp.js';
 
 /** Tag of a loopback datagram in the backlog (other tags are interface indexes). */
 const LOOPBACK_TAG = -1;
+/** IP protocol number of UDP. */
+const UDP = 17;
 
 export class Core {
   now = 0;
   closed = false;
   forwarding: boolean;
+  /** `accept_redirects` as set, or undefined for Linux's default (accept unless forwarding); see `acceptsRedirects`. */
+  acceptRedirects: boolean | undefined;
+  sendRedirects: boolean;
   readonly hostname: string;
   readonly random: () => number;
   readonly defaultTtl: number;
@@ -64,6 +71,12 @@ export class Core {
   readonly icmp: IcmpLayer;
   readonly rateLimit: IcmpRateLimiter;
   readonly echo = new EchoRegistry();
+  /** The packet filter the IPv4 paths consult (`stack.filter`). */
+  readonly filter = new FilterTable(() => {
+    live(this);
+  });
+  /** UDP sockets and datagrams; registered for IP protocol 17. */
+  readonly udp: UdpLayer;
   /** Transports' timers, polled with the stack's own: each runs what is due and returns its next deadline. */
   readonly timers: Array<{ poll(now: number): number }> = [];
   /** Upper-layer protocols by IP protocol number (ICMP is built in). */
@@ -88,6 +101,8 @@ export class Core {
     this.hostname = opts.hostname ?? 'localhost';
     this.random = opts.random ?? Math.random;
     this.forwarding = opts.forwarding ?? false;
+    this.acceptRedirects = opts.acceptRedirects;
+    this.sendRedirects = opts.sendRedirects ?? true;
     this.defaultTtl = opts.defaultTtl ?? DEFAULT_TTL;
     this.neighborOpts = { ...DEFAULT_NEIGHBOR, ...opts.neighbor };
     this.reassemblyOpts = { ...DEFAULT_REASSEMBLY, ...opts.reassembly };
@@ -108,7 +123,11 @@ export class Core {
     this.reassembly = new Reassembler(this);
     this.icmp = new IcmpLayer(this);
     this.rateLimit = new IcmpRateLimiter(this.icmpOpts, this.stats.icmp);
+    this.udp = new UdpLayer(this);
+    this.protocols[UDP] = this.udp;
     this.lo = this.newInterface('lo', undefined, 0, 65536, true);
+    // Nothing corrupts a loopback datagram: its checksums are skipped, as Linux's lo does.
+    this.lo.checksumOffload = true;
   }
 
   newInterface(name: string, port: Interface['port'], mac: number, mtu: number, up: boolean): Interface {
@@ -121,6 +140,11 @@ export class Core {
     for (const i of this.interfaces) if (i.name === name) return i;
     const names = this.interfaces.map((i) => i.name).join(', ');
     throw new NetstackError('no-such-interface', `no interface named "${name}"; this stack has ${names}`);
+  }
+
+  /** Whether ICMP redirects are followed now (Linux: a forwarding host ignores them unless told otherwise). */
+  get acceptsRedirects(): boolean {
+    return this.acceptRedirects ?? !this.forwarding;
   }
 
   /** 255.255.255.255, or the directed broadcast of a prefix on any interface. */
@@ -160,7 +184,8 @@ export class Core {
         this.deadline = Number.POSITIVE_INFINITY;
         const a = this.neighbors.poll(now);
         const b = this.reassembly.poll(now);
-        this.deadline = Math.min(this.deadline, a, b);
+        const c = this.routes.expire(now);
+        this.deadline = Math.min(this.deadline, a, b, c);
         for (const t of this.timers) this.deadline = Math.min(this.deadline, t.poll(now));
       }
       this.drain();
@@ -242,7 +267,7 @@ export class Core {
     }
   }
 
-  private interfaceByIndex(index: number): Interface | undefined {
+  interfaceByIndex(index: number): Interface | undefined {
     const list = this.interfaces;
     for (let i = 0; i < list.length; i++) if (list[i].index === index) return list[i];
     return undefined;

@@ -20,6 +20,10 @@ export type NetstackErrorCode =
   | 'network-unreachable'
   /** Another listener already holds that ICMP echo identifier or protocol number. */
   | 'in-use'
+  /** A filter rule, chain or policy that cannot work (the message says what to change). */
+  | 'bad-rule'
+  /** No filter rule has that handle. */
+  | 'no-such-rule'
   /** The stack was closed. */
   | 'closed'
   /** A TCP connection ended abnormally: the peer reset it (ECONNRESET), refused it (ECONNREFUSED), or it timed out (ETIMEDOUT). */

@@ -44,6 +44,8 @@ export interface IcmpOptions {
   msgsBurst: number;
   /** `icmp_echo_ignore_broadcasts`. */
   echoIgnoreBroadcasts: boolean;
+  /** How long a host route learned from an ICMP redirect is kept (Linux's `route.gc_timeout`, 300 s). */
+  redirectTimeoutMs: number;
 }
 
 export interface StackOptions {
@@ -55,6 +57,13 @@ export interface StackOptions {
   forwarding?: boolean;
   /** `ip_default_ttl`. */
   defaultTtl?: number;
+  /**
+   * `conf.all.accept_redirects`: follow ICMP redirects from the current gateway by adding a
+   * cached host route. Default: true for a host, false while forwarding (Linux's defaults).
+   */
+  acceptRedirects?: boolean;
+  /** `conf.all.send_redirects`: when forwarding, redirect a sender on the same link to a better gateway. Default true. */
+  sendRedirects?: boolean;
   neighbor?: Partial<NeighborOptions>;
   reassembly?: Partial<ReassemblyOptions>;
   icmp?: Partial<IcmpOptions>;
@@ -85,6 +94,7 @@ export const DEFAULT_ICMP: IcmpOptions = {
   msgsPerSec: 1_000,
   msgsBurst: 50,
   echoIgnoreBroadcasts: true,
+  redirectTimeoutMs: 300_000,
 };
 
 export const DEFAULT_TTL = 64;

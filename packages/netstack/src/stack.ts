@@ -1,6 +1,6 @@
 /**
  * `Stack`: one host's IPv4 stack in user space — interfaces over vnet Ports, ARP, routing,
- * IPv4 with fragmentation and reassembly, ICMP, and forwarding when asked to be a router.
+ * IPv4 with fragmentation and reassembly, ICMP, UDP sockets, and forwarding when asked to be a router.
  *
  * Like smoltcp, it never reads a clock and starts no timer: the owner calls `poll(now)` (in
  * milliseconds) and asks `pollAt()` when to call again. Frames arrive through the ports'
@@ -14,6 +14,7 @@ import { ArpTable } from './arp-table.js';
 import { copyBytes } from './bytes.js';
 import { Core, live } from './core.js';
 import { NetstackError } from './errors.js';
+import type { FilterTable } from './filter/table.js';
 import type { EchoHandler, EchoSubscription } from './icmp/echo.js';
 import type { PingRequest } from './icmp/icmp.js';
 import { IfAddress, type Interface } from './iface/interface.js';
@@ -24,6 +25,7 @@ import type { IpSendOptions, ProtocolHandler, SendStatus } from './protocol.js';
 import { type InterfaceInfo, interfaceInfo } from './readout.js';
 import { type StackStats, TxDrop } from './stats.js';
 import { TcpLayer } from './tcp/tcp.js';
+import type { UdpSockets } from './udp/socket.js';
 
 export interface InterfaceConfig {
   /** Mininet style: `h1-eth0`. */
@@ -35,6 +37,8 @@ export interface InterfaceConfig {
   mtu?: number;
   /** Administratively up from the start (default), as Mininet leaves its hosts' interfaces. */
   up?: boolean;
+  /** Skip transport checksums on send and trust them on receive (virtual NICs that both declare it). */
+  checksumOffload?: boolean;
 }
 
 export interface PingOptions {
@@ -59,6 +63,10 @@ export class Stack {
   readonly routes: RouteTable;
   /** The ARP cache: `arp.add(ip, mac)`, `arp.entries()`. */
   readonly arp: ArpTable;
+  /** The packet filter, nftables-like: `filter.add('input', { protocol: 'tcp', dport: 22, verdict: 'drop' })`, `filter.list()`. */
+  readonly filter: FilterTable;
+  /** UDP sockets: `udp.bind({ port, address })`, `udp.sockets()` (like `ss -u -a`). */
+  readonly udp: UdpSockets;
   /** TCP: `tcp.listen({ port, onConnection })`, `tcp.connect({ address, port })`, `tcp.connections()`, `tcp.stats`. */
   readonly tcp: TcpLayer;
   private readonly core: Core;
@@ -68,6 +76,8 @@ export class Stack {
     this.core = new Core(opts);
     this.routes = this.core.routes;
     this.arp = new ArpTable(this.core);
+    this.filter = this.core.filter;
+    this.udp = this.core.udp;
     this.core.lo.addresses.push(new IfAddress(cidrOf('127.0.0.1/8', 'loopback')));
     this.tcp = new TcpLayer(this.core, opts.tcp);
     this.core.protocols[IpProtocol.TCP] = this.tcp;
@@ -89,6 +99,22 @@ export class Stack {
   }
   set forwarding(on: boolean) {
     this.core.forwarding = on;
+  }
+
+  /** `net.ipv4.conf.all.accept_redirects`: follow ICMP redirects; by default true unless forwarding, as on Linux. */
+  get acceptRedirects(): boolean {
+    return this.core.acceptsRedirects;
+  }
+  set acceptRedirects(on: boolean) {
+    this.core.acceptRedirects = on;
+  }
+
+  /** `net.ipv4.conf.all.send_redirects`: when forwarding, redirect senders to a better gateway on their link (default true). */
+  get sendRedirects(): boolean {
+    return this.core.sendRedirects;
+  }
+  set sendRedirects(on: boolean) {
+    this.core.sendRedirects = on;
   }
 
   /** Live counters (`/proc/net/snmp` style, frame accounting, drops by reason). Read, don't write. */
@@ -114,6 +140,7 @@ export class Stack {
     const mac = macOf(cfg.mac, `interface ${name}`);
     const mtu = checkInt(cfg.mtu ?? 1500, 68, 65535, `MTU of ${name}`);
     const iface = core.newInterface(name, cfg.port, mac, mtu, cfg.up ?? true);
+    iface.checksumOffload = cfg.checksumOffload ?? false;
     cfg.port.onFrame = (bytes, offset, length) => core.receive(iface, bytes, offset, length);
     cfg.port.onCarrier = (up) => this.carrierChanged(iface, up);
   }
@@ -143,6 +170,12 @@ export class Stack {
     } finally {
       core.end();
     }
+  }
+
+  /** `ethtool -K NAME tx on rx on`: checksum offload of an interface (see `InterfaceConfig`). */
+  setChecksumOffload(name: string, on: boolean): void {
+    live(this.core);
+    this.iface(name).checksumOffload = on;
   }
 
   /** `ip link set dev NAME mtu N`. */
@@ -303,6 +336,7 @@ export class Stack {
     core.reassembly.clear();
     core.echo.clear();
     this.tcp.close();
+    core.udp.close();
     core.protocols.fill(undefined);
     core.close();
   }

@@ -57,6 +57,8 @@ export interface IcmpStats {
   OutRateLimitHost: number;
   OutDestUnreachs: number;
   OutTimeExcds: number;
+  /** Redirects sent: a datagram forwarded back out of the interface it came in on (Linux's OutRedirects). */
+  OutRedirects: number;
   OutEchos: number;
   OutEchoReps: number;
 }
@@ -70,6 +72,24 @@ export interface ArpStats {
   OutGratuitous: number;
   /** Neighbours that never answered (INCOMPLETE or PROBE → FAILED). */
   ResolutionFailures: number;
+}
+
+/** Linux's `Udp:` line. */
+export interface UdpStats {
+  /** Datagrams handed to a socket (once per socket for broadcasts). */
+  InDatagrams: number;
+  /** Unicast datagrams to a port nobody listens on (answered with ICMP port unreachable). */
+  NoPorts: number;
+  /** Truncated or bad length, bad checksum, or nobody reading the socket. */
+  InErrors: number;
+  OutDatagrams: number;
+  /** Datagrams for a socket without an `onMessage` handler. */
+  RcvbufErrors: number;
+  /** Datagrams the interface or its port refused. */
+  SndbufErrors: number;
+  InCsumErrors: number;
+  /** Broadcast and multicast datagrams no socket wanted. */
+  IgnoredMulti: number;
 }
 
 export interface FrameAccounting {
@@ -95,6 +115,7 @@ export interface StackStats {
   ip: IpStats;
   icmp: IcmpStats;
   arp: ArpStats;
+  udp: UdpStats;
   frames: FrameAccounting;
   reassembly: ReassemblyGauge;
   /** Received frames dropped, by reason (see `RxDrop`). */
@@ -165,6 +186,21 @@ export const RxDrop = {
   ReasmTooFragmented: 'reasm-too-fragmented',
   /** A protocol handler refused the datagram. */
   ProtocolRejected: 'protocol-rejected',
+  /** Dropped (or rejected) by the filter's input chain, a rule or its policy. */
+  FilterInput: 'filter-input',
+  /** Dropped (or rejected) by the filter's forward chain. */
+  FilterForward: 'filter-forward',
+  /** An ICMP redirect not from the current gateway for its destination, or naming a gateway off the link. */
+  RedirectRejected: 'redirect-rejected',
+  /** Shorter than the UDP header, or a UDP length field beyond the datagram or below 8. */
+  UdpTruncated: 'udp-truncated',
+  UdpChecksum: 'udp-checksum',
+  /** Unicast to a UDP port nobody listens on (ICMP port unreachable went back). */
+  UdpNoPort: 'udp-no-port',
+  /** A broadcast or multicast UDP datagram no socket wanted. */
+  UdpIgnoredMulti: 'udp-ignored-multi',
+  /** For a UDP socket with no `onMessage` handler. */
+  UdpRcvbuf: 'udp-rcvbuf',
 } as const;
 
 /** Why an outgoing packet was dropped. */
@@ -187,6 +223,8 @@ export const TxDrop = {
   NeighborTableFull: 'neigh-table-full',
   /** The loopback backlog was full. */
   LoopbackFull: 'loopback-full',
+  /** Dropped (or rejected) by the filter's output chain. */
+  FilterOutput: 'filter-output',
 } as const;
 
 export function newStackStats(): StackStats {
@@ -226,10 +264,21 @@ export function newStackStats(): StackStats {
       OutRateLimitHost: 0,
       OutDestUnreachs: 0,
       OutTimeExcds: 0,
+      OutRedirects: 0,
       OutEchos: 0,
       OutEchoReps: 0,
     },
     arp: { InRequests: 0, InReplies: 0, OutRequests: 0, OutReplies: 0, OutGratuitous: 0, ResolutionFailures: 0 },
+    udp: {
+      InDatagrams: 0,
+      NoPorts: 0,
+      InErrors: 0,
+      OutDatagrams: 0,
+      RcvbufErrors: 0,
+      SndbufErrors: 0,
+      InCsumErrors: 0,
+      IgnoredMulti: 0,
+    },
     frames: { received: 0, arp: 0, delivered: 0, forwarded: 0, held: 0 },
     reassembly: { datagrams: 0, bytes: 0 },
     rxDrops: {},

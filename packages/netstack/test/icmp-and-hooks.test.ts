@@ -95,20 +95,20 @@ describe('protocol hooks', () => {
 
   it('counts what a handler refuses, and carries its port unreachable back to the sender', () => {
     const { h1, h2 } = routed();
-    h2.registerProtocol(17, {
+    h2.registerProtocol(254, {
       input(ip) {
         h2.sendUnreachable(ip, Icmpv4Unreachable.Port);
         return 'no-socket';
       },
     });
     const errors: string[] = [];
-    h1.registerProtocol(17, {
+    h1.registerProtocol(254, {
       input: () => undefined,
       error(type, code, from, quote, quoteLen, mtu) {
         errors.push(`${type}/${code} from ${formatIpv4(from)} about ${formatIpv4(quote.dst)} (${quoteLen} bytes quoted, mtu ${mtu})`);
       },
     });
-    h1.sendIp({ dst: 0x0a000201, protocol: 17, ttl: 9 }, new Uint8Array([0, 53, 0, 53, 0, 12, 0, 0, 1, 2, 3, 4]));
+    h1.sendIp({ dst: 0x0a000201, protocol: 254, ttl: 9 }, new Uint8Array([0, 53, 0, 53, 0, 12, 0, 0, 1, 2, 3, 4]));
     lab.pump();
     expect(h2.stats.rxDrops['no-socket']).toBe(1);
     expect(errors).toEqual(['3/3 from 10.0.2.1 about 10.0.2.1 (32 bytes quoted, mtu 0)']);

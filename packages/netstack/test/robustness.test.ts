@@ -1,4 +1,4 @@
-import { build, ethernet, Icmpv4, IpProtocol, Ipv4Packet, icmpv4, ipv4, ipv6, parseIpv4, payload, udp } from '@vnet/frame';
+import { build, ethernet, Icmpv4, IpProtocol, Ipv4Packet, icmpv4, ipv4, ipv6, parseIpv4, payload } from '@vnet/frame';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Stack } from '../src/index.js';
 import { conserved, ipv4Frames, Lab, seeded, total, type Wire } from './lab.js';
@@ -44,7 +44,7 @@ describe('malformed frames', () => {
       ['icmp-truncated', ip4(mac, { protocol: IpProtocol.ICMP }, payload(new Uint8Array(4)))],
       ['icmp-checksum', withByte(good, 14 + 20 + 2, 0)],
       ['icmp-truncated', ip4(mac, {}, icmpv4({ kind: 'dest-unreachable', code: 1, nextHopMtu: 0, original: new Uint8Array(10) }))],
-      ['unknown-protocol', ip4(mac, {}, udp({ srcPort: 1, dstPort: 2 }), payload('hi'))],
+      ['unknown-protocol', ip4(mac, { protocol: 253 }, payload('hi'))],
       ['icmp-ignored', ip4(mac, {}, icmpv4({ kind: 'other', type: 13, code: 0, rest: 0, data: new Uint8Array(12) }))],
     ];
     for (const [reason, frame] of cases) {

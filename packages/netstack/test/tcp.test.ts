@@ -1,7 +1,7 @@
 import { IpProtocol, TcpFlags, TcpSegment } from '@vnet/frame';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Stack, TcpSocket } from '../src/index.js';
-import { ipv4Frames, Lab } from './lab.js';
+import { ip, ipv4Frames, Lab } from './lab.js';
 
 let lab: Lab;
 afterEach(() => lab?.close());
@@ -328,7 +328,7 @@ describe('TCP under bad conditions', () => {
       const seg = Uint8Array.from({ length: len }, () => rand());
       seg[2] = 0;
       seg[3] = 80;
-      expect(() => a.sendIp({ dst: '10.0.0.2', protocol: 6 }, seg)).not.toThrow();
+      expect(() => a.sendIp({ dst: ip('10.0.0.2'), protocol: 6 }, seg)).not.toThrow();
       lab.pump();
     }
     // Most fail the checksum; the stack counts them and goes on.
@@ -336,5 +336,30 @@ describe('TCP under bad conditions', () => {
     const c = a.tcp.connect({ address: '10.0.0.2', port: 80 });
     lab.advance(1);
     expect(c.state).toBe('ESTABLISHED');
+  });
+});
+
+describe('checksum offload', () => {
+  it('skips TCP checksums between interfaces that both offload them, and verifies them otherwise', () => {
+    lab = new Lab();
+    const a = lab.stack({ hostname: 'a' });
+    const b = lab.stack({ hostname: 'b' });
+    const wire = lab.link(a, 'a-eth0', '10.0.0.1/24', b, 'b-eth0', '10.0.0.2/24');
+    a.setChecksumOffload('a-eth0', true);
+    b.setChecksumOffload('b-eth0', true);
+    const { accepted } = listen(b);
+    const c = a.tcp.connect({ address: '10.0.0.2', port: 80 });
+    lab.advance(1);
+    expect(c.state).toBe('ESTABLISHED');
+    const checksums = ipv4Frames(wire.a.sent, IpProtocol.TCP).map(
+      (ip) => new TcpSegment(ip.bytes, ip.payloadOffset, ip.payloadLen).checksum,
+    );
+    expect(checksums.every((x) => x === 0)).toBe(true);
+    // A receiver that does not offload finds those checksums wrong and drops the segments.
+    b.setChecksumOffload('b-eth0', false);
+    c.write(Uint8Array.of(1, 2, 3));
+    lab.advance(1);
+    expect(accepted[0].r.data).toEqual([]);
+    expect(b.tcp.stats.InCsumErrors).toBeGreaterThan(0);
   });
 });

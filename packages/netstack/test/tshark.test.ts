@@ -35,6 +35,14 @@ function session(): Uint8Array[] {
   h1.ping('10.0.2.1', { id: 1, seq: 3, size: 1200, df: true });
   h1.ping('172.16.0.1', { id: 1, seq: 4 });
   lab.pump();
+  // UDP: an echo server on h2, a small and a fragmented datagram echoed, one to a closed port.
+  const echo = h2.udp.bind({ port: 7 });
+  echo.onMessage = (bytes, offset, length, from, port) => echo.send(bytes, port, from, offset, length);
+  const client = h1.udp.bind({ port: 40000 });
+  client.send(new Uint8Array(100).fill(1), 7, '10.0.2.1');
+  client.send(new Uint8Array(3000).fill(2), 7, '10.0.2.1');
+  client.send(new Uint8Array(10), 9, '10.0.2.1');
+  lab.pump();
   lab.close();
   return [...w1.a.sent, ...w1.b.sent];
 }
@@ -59,10 +67,24 @@ describe.runIf(hasTshark || process.env.VNET_REQUIRE_TOOLS === '1')('frames on t
         'icmp.code',
         'ip.reassembled.length',
         'icmp.mtu',
+        'udp.checksum.status',
+        'udp.length',
       ];
       const out = execFileSync(
         'tshark',
-        ['-r', file, '-o', 'ip.check_checksum:TRUE', '-T', 'fields', '-E', 'separator=;', ...fields.flatMap((f) => ['-e', f])],
+        [
+          '-r',
+          file,
+          '-o',
+          'ip.check_checksum:TRUE',
+          '-o',
+          'udp.check_checksum:TRUE',
+          '-T',
+          'fields',
+          '-E',
+          'separator=;',
+          ...fields.flatMap((f) => ['-e', f]),
+        ],
         {
           encoding: 'utf8',
           stdio: ['ignore', 'pipe', 'ignore'],
@@ -78,6 +100,7 @@ describe.runIf(hasTshark || process.env.VNET_REQUIRE_TOOLS === '1')('frames on t
         for (const sev of r['_ws.expert.severity']) expect(Number(sev)).toBeLessThan(PI_WARN);
         for (const s of r['ip.checksum.status']) expect(s).toBe('1'); // good
         if (r['icmp.checksum.status'].length > 0) expect(r['icmp.checksum.status'][0]).toBe('1');
+        for (const s of r['udp.checksum.status']) expect(s).toBe('1');
       }
       const icmp = rows
         .filter((r) => r['icmp.type'].length > 0)
@@ -91,7 +114,11 @@ describe.runIf(hasTshark || process.env.VNET_REQUIRE_TOOLS === '1')('frames on t
         '11/0', // time exceeded from the router
         '3/4  1000', // fragmentation needed, next-hop MTU 1000
         '3/0', // net unreachable
+        '3/3', // port unreachable from h2, quoting the UDP datagram to port 9
       ]);
+      // UDP datagrams whole or reassembled (h1's three, then the two echoes), checksums verified above.
+      const udp = rows.filter((r) => r['icmp.type'].length === 0 && r['udp.length'].length > 0).map((r) => r['udp.length'][0]);
+      expect(udp).toEqual(['108', '3008', '18', '108', '3008']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

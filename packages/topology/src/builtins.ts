@@ -80,6 +80,26 @@ export class TorusTopo extends Topo {
   }
 }
 
+/**
+ * Mininet's LinuxRouter example, generalised: the router r1 joins k subnets 10.0.I.0/24 (its
+ * address .1 on each), each a switch sI with n hosts from .100 up, whose default route is r1.
+ * Hosts are h1…hk, or h1s1, h2s1… when n > 1.
+ */
+export class RouterTopo extends Topo {
+  override build(k = 2, n = 1): void {
+    if (k > 254 || n > 154) throw new TopologyError('bad-option', `router takes at most 254 subnets of 154 hosts, not ${k}x${n}`);
+    const r1 = this.addHost('r1', { router: true });
+    for (let i = 1; i <= k; i++) {
+      const sw = this.addSwitch(`s${i}`);
+      this.addLink(r1, sw, { ipA: `10.0.${i}.1/24` });
+      for (let j = 1; j <= n; j++) {
+        const host = this.addHost(n === 1 ? `h${i}` : `h${j}s${i}`, { ip: `10.0.${i}.${99 + j}/24`, defaultRoute: `via 10.0.${i}.1` });
+        this.addLink(host, sw);
+      }
+    }
+  }
+}
+
 interface BuiltinTopo {
   make(positional: number[], named: Record<string, number>): Topo;
   usage: string;
@@ -105,6 +125,7 @@ export const TOPOS: Record<string, BuiltinTopo> = {
     params: ['x', 'y', 'n'],
     make: (p, n) => new TorusTopo(arg(p, n, 0, 'x', 3), arg(p, n, 1, 'y', 3), arg(p, n, 2, 'n', 1)),
   },
+  router: { usage: 'router,K[,N]', params: ['k', 'n'], make: (p, n) => new RouterTopo(arg(p, n, 0, 'k', 2), arg(p, n, 1, 'n', 1)) },
 };
 
 /**

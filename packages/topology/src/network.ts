@@ -500,7 +500,9 @@ export class Network {
       });
     }
     const staticArp = this.options.autoStaticArp
-      ? plan.nodes.filter((n): n is PlannedHost => n.kind === 'host').map((h) => ({ ip: hostIp(h), mac: h.mac }))
+      ? plan.nodes.flatMap((n) =>
+          n.kind === 'host' ? n.intfs.flatMap((i) => (i.ip ? [{ ip: i.ip.split('/')[0], mac: i.mac ?? n.mac }] : [])) : [],
+        )
       : undefined;
     let started = 0;
     this.options.onProgress?.(0, groups.length);

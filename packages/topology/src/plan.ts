@@ -22,6 +22,8 @@ export interface PlannedInterface {
   mac?: string;
   /** On a switch port facing a host: its security policy (vSphere's defaults when absent). */
   security?: SecurityPolicy;
+  /** A host interface's address, `10.0.1.1/24`: the host's `ip` on its first interface, a link's `ipA`/`ipB` on any. */
+  ip?: string;
 }
 
 export interface PlannedHost {
@@ -31,6 +33,8 @@ export interface PlannedHost {
   ip: string;
   mac: string;
   defaultRoute?: string;
+  /** Forwards between its interfaces from the start (`ip_forward=1`). */
+  router?: boolean;
   intfs: PlannedInterface[];
 }
 
@@ -97,6 +101,12 @@ export function planNetwork(spec: TopoSpec, options: PlanOptions = {}): Plan {
       const name = (side === 'a' ? l.intfA : l.intfB) ?? `${node}-eth${port}`;
       const intf: PlannedInterface = { name, port, link: index, side };
       if (n.kind === 'switch' && l.vlan !== undefined) intf.vlan = typeof l.vlan === 'number' ? portGroupVlan(l.vlan) : l.vlan;
+      const ip = side === 'a' ? l.ipA : l.ipB;
+      if (ip !== undefined) {
+        if (n.kind !== 'host')
+          throw new TopologyError('bad-option', `the link ${l.a}-${l.b} gives switch ${node} an address; only hosts have them`);
+        intf.ip = withLength(ip, base.length);
+      }
       intfs.get(node)!.push(intf);
       return name;
     });
@@ -132,13 +142,24 @@ export function planNetwork(spec: TopoSpec, options: PlanOptions = {}): Plan {
       return s;
     }
     const num = hostNumber.get(n.name)!;
-    const ip = n.ip ?? `${formatIpv4(base.host(num))}/${base.length}`;
+    // The first interface's address: the link's, the host's, or the next from the IP base.
+    const first = planned[0];
+    const own = n.ip === undefined ? undefined : withLength(n.ip, base.length);
+    if (own !== undefined && first?.ip !== undefined && first.ip !== own) {
+      throw new TopologyError(
+        'bad-option',
+        `${n.name} has ip ${own} and its first link gives ${first.name} ${first.ip}; give the address in one place`,
+      );
+    }
+    const ip = first?.ip ?? own ?? `${formatIpv4(base.host(num))}/${base.length}`;
+    if (first) first.ip = ip;
     const mac = n.mac ?? (options.autoSetMacs ? formatMac(num) : randomMac());
     planned.forEach((intf, i) => {
       intf.mac = i === 0 ? mac : nextMac(mac, i);
     });
-    const h: PlannedHost = { kind: 'host', name: n.name, ip: ip.includes('/') ? ip : `${ip}/${base.length}`, mac, intfs: planned };
+    const h: PlannedHost = { kind: 'host', name: n.name, ip, mac, intfs: planned };
     if (n.defaultRoute !== undefined) h.defaultRoute = n.defaultRoute;
+    if (n.router) h.router = true;
     return h;
   });
   // A switch port facing a host knows that host's NIC, as a vSwitch knows its vNICs' MACs.
@@ -154,6 +175,11 @@ export function planNetwork(spec: TopoSpec, options: PlanOptions = {}): Plan {
     }
   }
   return { nodes, links };
+}
+
+/** `10.0.1.1` as `10.0.1.1/LEN`; prefixes given stay. */
+function withLength(ip: string, length: number): string {
+  return ip.includes('/') ? ip : `${ip}/${length}`;
 }
 
 /** A host's further interfaces: its first MAC with the last byte advanced. */

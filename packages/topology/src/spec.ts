@@ -12,8 +12,13 @@ export interface HostSpec {
   ip?: string;
   /** `00:00:00:00:00:01`; random (locally administered) when left out, unless --mac. */
   mac?: string;
-  /** The gateway of the default route. */
+  /** The gateway of the default route: `10.0.0.254` (or Mininet's `via 10.0.0.254`), or `dev h1-eth0`. */
   defaultRoute?: string;
+  /**
+   * Forward IPv4 between its interfaces from the start (`net.ipv4.ip_forward=1`), as Mininet's
+   * LinuxRouter example: give each interface its address with the links' `ipA`/`ipB`.
+   */
+  router?: boolean;
 }
 
 export interface SwitchSpec {
@@ -88,6 +93,12 @@ export interface LinkSpec {
   /** Port numbers: N in `a-ethN`. */
   portA?: number;
   portB?: number;
+  /**
+   * The address of the interface at end a (b), `10.0.1.1/24`, as Mininet's `params1={'ip': …}`;
+   * for host ends only. A host's first interface otherwise gets the host's `ip`; others none.
+   */
+  ipA?: string;
+  ipB?: string;
   options?: LinkOptions;
 }
 

@@ -1,9 +1,10 @@
+import { parseIpv4, parseIpv4Cidr } from '@vnet/frame';
 import { TopologyError } from './errors.js';
 import type { HostSpec, LinkOptions, LinkSpec, NodeSpec, SwitchSpec, TopoSpec } from './spec.js';
 
 export type HostOptions = Omit<HostSpec, 'kind' | 'name'>;
 export type SwitchOptions = Omit<SwitchSpec, 'kind' | 'name'>;
-export type LinkParams = LinkOptions & Pick<LinkSpec, 'intfA' | 'intfB' | 'portA' | 'portB' | 'vlan' | 'security'>;
+export type LinkParams = LinkOptions & Pick<LinkSpec, 'intfA' | 'intfB' | 'portA' | 'portB' | 'ipA' | 'ipB' | 'vlan' | 'security'>;
 
 const NAME = /^[a-zA-Z][a-zA-Z0-9_.]{0,31}$/;
 
@@ -45,8 +46,19 @@ export class Topo {
       if (!this.nodes.has(n)) throw new TopologyError('unknown-node', `cannot link ${a} and ${b}: there is no node ${n}; add it first`);
     }
     if (a === b) throw new TopologyError('bad-option', `cannot link ${a} to itself`);
-    const { intfA, intfB, portA, portB, vlan, security, ...options } = params;
+    const { intfA, intfB, portA, portB, ipA, ipB, vlan, security, ...options } = params;
     const link: LinkSpec = { a, b };
+    for (const [end, ip, key] of [[a, ipA, 'ipA'] as const, [b, ipB, 'ipB'] as const]) {
+      if (ip === undefined) continue;
+      if (this.nodes.get(end)?.kind !== 'host') {
+        throw new TopologyError(
+          'bad-option',
+          `${key} gives ${end} an address, but ${end} is a switch: only host ends of a link have addresses`,
+        );
+      }
+      checkCidr(`${key} of the link ${a}-${b}`, ip);
+      link[key] = ip;
+    }
     if (typeof vlan === 'number' && !(Number.isInteger(vlan) && vlan >= 0 && vlan <= 4095)) {
       throw new TopologyError('bad-option', `vlan ${vlan} is not a port-group VLAN ID: 0 (none), 1-4094, or 4095 (trunk of all)`);
     }
@@ -82,6 +94,12 @@ export class Topo {
       );
     }
     if (this.nodes.has(node.name)) throw new TopologyError('duplicate-name', `there is already a node called ${node.name}`);
+    if (node.kind === 'host') {
+      if (node.ip !== undefined) checkCidr(`ip of ${node.name}`, node.ip);
+      if (node.router !== undefined && typeof node.router !== 'boolean') {
+        throw new TopologyError('bad-option', `${node.name}: router is true or false, not ${String(node.router)}`);
+      }
+    }
     this.nodes.set(node.name, node);
     return node.name;
   }
@@ -98,6 +116,17 @@ export function checkSwitchOptions(who: string, options: SwitchOptions): void {
       'bad-option',
       `${who}: stpPriority is an integer in 0-65535 (default 32768; lowest is root), not ${stpPriority}`,
     );
+  }
+}
+
+/** Throws a TopologyError naming `what` unless `ip` is an IPv4 address, with or without a prefix length. */
+function checkCidr(what: string, ip: string): void {
+  try {
+    if (typeof ip !== 'string') throw new Error();
+    if (ip.includes('/')) parseIpv4Cidr(ip);
+    else parseIpv4(ip);
+  } catch {
+    throw new TopologyError('bad-option', `${what}: "${String(ip)}" is not an IPv4 address; write it like 10.0.1.1/24`);
   }
 }
 

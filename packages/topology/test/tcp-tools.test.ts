@@ -11,7 +11,9 @@ describe('TCP tools on hosts', () => {
     const server = net.cmd('h2', 'iperf -s -1');
     for (let i = 0; i < 100 && !(await net.cmd('h2', 'ss -l')).includes(':5201'); i++) await new Promise((r) => setTimeout(r, 10));
     const client = await net.cmd('h1', 'iperf -c 10.0.0.2 -t 1 -i 0.5');
-    expect(client).toMatch(/^Connecting to host 10\.0\.0\.2, port 5201\n\[ {2}5\] local 10\.0\.0\.1 port \d+ connected to 10\.0\.0\.2 port 5201\n/);
+    expect(client).toMatch(
+      /^Connecting to host 10\.0\.0\.2, port 5201\n\[ {2}5\] local 10\.0\.0\.1 port \d+ connected to 10\.0\.0\.2 port 5201\n/,
+    );
     expect(client.match(/^\[ {2}5\] +\d\.\d\d-\d\.\d\d +sec .*bits\/sec +\d+ +[\d.]+ \w+Bytes$/gm)?.length).toBeGreaterThanOrEqual(2);
     const sender = /([\d.]+) (\w)Bytes +([\d.]+) (\w)bits\/sec +\d+ +sender/.exec(client);
     expect(sender).not.toBeNull();

@@ -27,6 +27,7 @@ import { dst32, src32 } from '../addr32.js';
 import { copyBytes } from '../bytes.js';
 
 import type { Core } from '../core.js';
+import type { Interface } from '../iface/interface.js';
 import type { Route } from '../iface/route-table.js';
 import { HEADROOM, PAYLOAD_AT } from '../layout.js';
 import type { SendStatus } from '../protocol.js';
@@ -34,6 +35,8 @@ import { RxDrop, TxDrop } from '../stats.js';
 
 /** RFC 1812 §4.3.2.3: an error holds as much of the datagram as fits in 576 bytes. */
 const MAX_QUOTE = 576 - IPV4_HEADER_LEN - ICMPV4_HEADER_LEN;
+/** Redirect datagrams for the host (RFC 792 code 1), the code Linux sends. */
+const REDIRECT_HOST = 1;
 /** Linux: errors carry the original TOS bits with precedence "internetwork control". */
 const TOS_MASK = 0x1e;
 const PREC_INTERNETCONTROL = 0xc0;
@@ -72,8 +75,8 @@ export class IcmpLayer {
 
   constructor(private readonly core: Core) {}
 
-  /** An ICMP message in the datagram `ip`; returns a drop reason, or nothing when it was taken. */
-  input(ip: Ipv4Packet, broadcast: boolean): string | undefined {
+  /** An ICMP message in the datagram `ip`, received on `iface`; returns a drop reason, or nothing when it was taken. */
+  input(ip: Ipv4Packet, broadcast: boolean, iface: Interface): string | undefined {
     const st = this.core.stats.icmp;
     st.InMsgs++;
     const len = ip.payloadLen;
@@ -107,7 +110,7 @@ export class IcmpLayer {
         return RxDrop.IcmpIgnored;
       case Icmpv4Type.Redirect:
         st.InRedirects++;
-        return RxDrop.IcmpIgnored;
+        return this.redirectIn(ip, m, broadcast, iface);
       default:
         return RxDrop.IcmpIgnored;
     }
@@ -160,12 +163,18 @@ export class IcmpLayer {
   fragmentationNeeded(buf: Uint8Array, off: number, len: number, mtu: number): void {
     this.error(buf, off, len, Icmpv4Type.DestUnreachable, Icmpv4Unreachable.FragmentationNeeded, mtu);
   }
+  /** RFC 1812 §5.2.7.2: tells the source of a datagram being forwarded that `gateway` (int32), on its link, is the better next hop. */
+  redirect(buf: Uint8Array, off: number, len: number, gateway: number): void {
+    this.error(buf, off, len, Icmpv4Type.Redirect, REDIRECT_HOST, gateway);
+  }
 
   /**
    * Sends an ICMP error about the datagram at `buf[off, off + len)` to its source, from the
    * address it was sent to when it was for us, else from our address towards the source.
+   * `rest` is the message's second word: the next-hop MTU of fragmentation-needed, a
+   * redirect's gateway, else 0.
    */
-  error(buf: Uint8Array, off: number, len: number, type: number, code: number, mtu: number): void {
+  error(buf: Uint8Array, off: number, len: number, type: number, code: number, rest: number): void {
     const core = this.core;
     if (len < IPV4_HEADER_LEN) return;
     const o = this.orig.reset(buf, off);
@@ -197,8 +206,7 @@ export class IcmpLayer {
     const m = this.out.reset(out, PAYLOAD_AT, icmpLen);
     m.type = type;
     m.code = code;
-    m.rest = 0;
-    if (mtu !== 0) m.nextHopMtu = mtu;
+    m.rest = rest;
     m.checksum = 0;
     m.checksum = internetChecksum(out, PAYLOAD_AT, PAYLOAD_AT + icmpLen);
 
@@ -215,6 +223,7 @@ export class IcmpLayer {
     const st = core.stats.icmp;
     st.OutMsgs++;
     if (type === Icmpv4Type.DestUnreachable) st.OutDestUnreachs++;
+    else if (type === Icmpv4Type.Redirect) st.OutRedirects++;
     else st.OutTimeExcds++;
     core.tx.output(out, HEADROOM, IPV4_HEADER_LEN + icmpLen);
   }
@@ -246,6 +255,37 @@ export class IcmpLayer {
       rtt = this.core.now - (readU32(b, d) * 1000 + readU32(b, d + 4) / 1000);
     }
     return this.core.echo.report('reply', m.identifier, m.sequence, src32(ip), m.length, ip.ttl, rtt, 0, 0);
+  }
+
+  /**
+   * A redirect (RFC 1122 §3.2.2.2, as Linux checks it): followed only when accepting them, when
+   * it comes from the gateway this host now uses for the quoted destination, on that route's
+   * interface, and names another gateway on the same link; then a host route via the new
+   * gateway is cached for `redirectTimeoutMs`. Every code is taken as a host redirect, as Linux.
+   */
+  private redirectIn(ip: Ipv4Packet, m: Icmpv4Packet, broadcast: boolean, iface: Interface): string | undefined {
+    const core = this.core;
+    if (!core.acceptsRedirects) return RxDrop.IcmpIgnored;
+    const qLen = m.payloadLen;
+    const q = this.quote.reset(m.bytes, m.payloadOffset);
+    if (qLen < IPV4_HEADER_LEN || q.version !== 4 || q.headerLen < IPV4_HEADER_LEN || q.headerLen > qLen) {
+      core.stats.icmp.InErrors++;
+      return RxDrop.IcmpTruncated;
+    }
+    if (m.code > 3 || broadcast || iface.loopback) return RxDrop.RedirectRejected;
+    const target = dst32(q);
+    const from = src32(ip);
+    const gw = m.rest | 0;
+    if (isMulticastIpv4(target) || core.isBroadcast(target) || core.isLocal(target)) return RxDrop.RedirectRejected;
+    const route = core.routes.find(target);
+    if (route === undefined || route.iface !== iface || route.via32 !== from) return RxDrop.RedirectRejected;
+    if (gw === from || gw === 0 || isMulticastIpv4(gw) || core.isBroadcast(gw) || core.isLocal(gw) || !iface.inSubnet(gw)) {
+      return RxDrop.RedirectRejected;
+    }
+    const expires = core.now + core.icmpOpts.redirectTimeoutMs;
+    core.routes.addRedirect(target, gw, iface, expires);
+    core.noteDeadline(expires);
+    return undefined;
   }
 
   /** An error: find the datagram it quotes and tell whoever sent it. */

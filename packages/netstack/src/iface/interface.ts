@@ -47,6 +47,12 @@ export class Interface {
   /** Drops on this interface by reason (the stack-wide maps sum them over interfaces). */
   readonly rxDrops: Record<string, number> = {};
   readonly txDrops: Record<string, number> = {};
+  /**
+   * Checksum offload between virtual NICs (`ethtool -K … tx on rx on`): transport checksums of
+   * what leaves here are not computed, and those of what arrives here are trusted. Both ends of
+   * a link must say so, as paravirtual NICs do between guests.
+   */
+  checksumOffload = false;
   /** ARP entries, keyed by the address as an int32 (`ip | 0`), which V8 keeps unboxed. */
   readonly neighbors = new Map<number, Neighbor>();
 

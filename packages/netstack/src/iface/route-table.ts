@@ -13,7 +13,8 @@ import { checkInt, cidrOf, ipv4Of } from '../address.js';
 import { NetstackError } from '../errors.js';
 import type { IfAddress, Interface } from './interface.js';
 
-export type RouteProto = 'kernel' | 'static';
+/** `kernel`: connected; `static`: added by the user; `redirect`: learned from an ICMP redirect (cached, expires). */
+export type RouteProto = 'kernel' | 'static' | 'redirect';
 
 export class Route {
   /** int32 forms for the per-frame paths (see `addr32.ts`). */
@@ -33,6 +34,8 @@ export class Route {
     /** Preferred source address, or 0 to select one. */
     readonly src: Ipv4Address,
     readonly seq: number,
+    /** When a cached (redirect) route goes, in ms of the stack's clock; never for the others. */
+    readonly expires = Number.POSITIVE_INFINITY,
   ) {
     this.mask32 = prefixLength === 0 ? 0 : 0xffff_ffff << (32 - prefixLength);
     this.network32 = network | 0;
@@ -66,6 +69,8 @@ export interface RouteInfo {
   src?: string;
   /** The interface has no carrier (the route is still used, as Linux does by default). */
   linkdown: boolean;
+  /** A route learned from a redirect: when it expires, in ms of the stack's clock (`poll`'s time). */
+  expires?: number;
 }
 
 /** The answer of `routes.lookup`, like `ip route get`. */
@@ -126,10 +131,12 @@ export class RouteTable {
       throw new NetstackError('bad-value', `route to ${dst} needs a gateway (via) or an interface (dev)`);
     }
     for (const r of this.routes) {
-      if (r.network === dst.network && r.prefixLength === dst.length && r.metric === metric) {
+      if (r.network === dst.network && r.prefixLength === dst.length && r.metric === metric && r.proto !== 'redirect') {
         throw new NetstackError('route-exists', `a route to ${describe(r)} with metric ${metric} exists; delete it or use another metric`);
       }
     }
+    // What the user configures supersedes what a redirect taught.
+    this.removeWhere((r) => r.proto === 'redirect' && r.network === dst.network && r.prefixLength === dst.length);
     this.insert(new Route(dst.network, dst.length, via, iface, metric, 'static', src, this.seq++));
   }
 
@@ -148,6 +155,12 @@ export class RouteTable {
     );
     if (i < 0) throw new NetstackError('no-such-route', `no route to ${formatIpv4(dst.network)}/${dst.length} matches; see routes.list()`);
     this.routes.splice(i, 1);
+  }
+
+  /** `ip route flush cache`: forgets the routes learned from redirects. */
+  flushCache(): void {
+    this.ctx.checkOpen();
+    this.removeWhere((r) => r.proto === 'redirect');
   }
 
   /** Every route, in lookup order. */
@@ -201,13 +214,34 @@ export class RouteTable {
     this.insert(new Route(cidr.network, cidr.length, 0, iface, 0, 'kernel', cidr.address, this.seq++));
   }
 
-  /** @internal Removes the connected route of an address and any route preferring it as source. */
+  /** @internal Removes the connected route of an address, any route preferring it as source, and the interface's cached routes. */
   removeConnected(iface: Interface, cidr: IfAddress): void {
     for (let i = this.routes.length - 1; i >= 0; i--) {
       const r = this.routes[i];
       const connected = r.proto === 'kernel' && r.iface === iface && r.network === cidr.network && r.prefixLength === cidr.length;
-      if (connected || r.src === cidr.address) this.routes.splice(i, 1);
+      if (connected || r.src === cidr.address || (r.proto === 'redirect' && r.iface === iface)) this.routes.splice(i, 1);
     }
+  }
+
+  /**
+   * @internal A host route to `dst` (int32) via `gw` learned from a redirect, until `expires`:
+   * it replaces an earlier one to the same host and goes before any other /32 to it.
+   */
+  addRedirect(dst: number, gw: number, iface: Interface, expires: number): void {
+    const host = dst >>> 0;
+    this.removeWhere((r) => r.proto === 'redirect' && r.network === host && r.prefixLength === 32);
+    this.insert(new Route(host, 32, gw >>> 0, iface, 0, 'redirect', 0, this.seq++, expires), true);
+  }
+
+  /** @internal Drops the cached routes expired at `now`; returns when the next one expires (or +Infinity). */
+  expire(now: number): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (let i = this.routes.length - 1; i >= 0; i--) {
+      const t = this.routes[i].expires;
+      if (t <= now) this.routes.splice(i, 1);
+      else if (t < next) next = t;
+    }
+    return next;
   }
 
   /** @internal Forgets every route through an interface being removed. */
@@ -231,16 +265,22 @@ export class RouteTable {
     return best;
   }
 
-  private insert(r: Route): void {
+  /** Keeps the lookup order; `first` puts the route before others of its length and metric instead of after them. */
+  private insert(r: Route, first = false): void {
     const list = this.routes;
     let i = 0;
     while (
       i < list.length &&
-      (list[i].prefixLength > r.prefixLength || (list[i].prefixLength === r.prefixLength && list[i].metric <= r.metric))
+      (list[i].prefixLength > r.prefixLength ||
+        (list[i].prefixLength === r.prefixLength && (list[i].metric < r.metric || (!first && list[i].metric === r.metric))))
     ) {
       i++;
     }
     list.splice(i, 0, r);
+  }
+
+  private removeWhere(pred: (r: Route) => boolean): void {
+    for (let i = this.routes.length - 1; i >= 0; i--) if (pred(this.routes[i])) this.routes.splice(i, 1);
   }
 }
 
@@ -258,5 +298,6 @@ function info(r: Route): RouteInfo {
     scope: r.via !== 0 ? 'global' : 'link',
     ...(r.src !== 0 ? { src: formatIpv4(r.src) } : {}),
     linkdown: !r.iface.carrier,
+    ...(r.proto === 'redirect' ? { expires: r.expires } : {}),
   };
 }

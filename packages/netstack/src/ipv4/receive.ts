@@ -11,6 +11,7 @@ import {
   ETHERNET_HEADER_LEN,
   EthernetFrame,
   EtherType,
+  Icmpv4Type,
   IPV4_HEADER_LEN,
   IpProtocol,
   Ipv4Packet,
@@ -20,6 +21,7 @@ import {
 import { BROADCAST32, dst32, src32 } from '../addr32.js';
 import { copyBytes } from '../bytes.js';
 import type { Core } from '../core.js';
+import { ACCEPT, DROP } from '../filter/rule.js';
 import type { Interface } from '../iface/interface.js';
 import { HEADROOM } from '../layout.js';
 import { RxDrop } from '../stats.js';
@@ -146,11 +148,20 @@ export class Ipv4Receive {
   /** Hands a whole datagram (`frames` fragments of it) to its protocol and counts the outcome. */
   deliver(iface: Interface, bytes: Uint8Array, off: number, total: number, broadcast: boolean, frames: number): void {
     const core = this.core;
+    const input = core.filter.input;
+    if (input.active) {
+      const verdict = input.evaluate(bytes, off, total, iface.name, undefined);
+      if (verdict !== ACCEPT) {
+        if (verdict !== DROP) core.icmp.error(bytes, off, total, Icmpv4Type.DestUnreachable, verdict & 0xff, 0);
+        core.rxDrop(iface, RxDrop.FilterInput, false, frames);
+        return;
+      }
+    }
     const ip = this.ip.reset(bytes, off);
     const proto = ip.protocol;
     let reason: string | undefined;
     if (proto === IpProtocol.ICMP) {
-      reason = core.icmp.input(ip, broadcast);
+      reason = core.icmp.input(ip, broadcast, iface);
     } else {
       const handler = core.protocols[proto];
       if (handler === undefined) {
@@ -194,6 +205,22 @@ export class Ipv4Receive {
       core.rxDrop(iface, RxDrop.FragNeeded, false);
       return;
     }
+    const filter = core.filter.forward;
+    if (filter.active) {
+      const verdict = filter.evaluate(bytes, off, total, iface.name, route.iface.name);
+      if (verdict !== ACCEPT) {
+        if (verdict !== DROP) core.icmp.error(bytes, off, total, Icmpv4Type.DestUnreachable, verdict & 0xff, 0);
+        core.rxDrop(iface, RxDrop.FilterForward, false);
+        return;
+      }
+    }
+    // Back out of the interface it came in on, to a next hop on the sender's own link: the
+    // sender could have gone there directly (RFC 1812 §5.2.7.2). Not for source-routed
+    // datagrams, which are recognised here by having options at all.
+    if (route.iface === iface && core.sendRedirects && ip.headerLen === IPV4_HEADER_LEN) {
+      const nextHop = route.via32 !== 0 ? route.via32 : dst;
+      if (sameLink(iface, src32(ip), nextHop)) core.icmp.redirect(bytes, off, total, nextHop);
+    }
     st.ForwDatagrams++;
     core.stats.frames.forwarded++;
     const buf = core.txFor(total);
@@ -210,4 +237,11 @@ export class Ipv4Receive {
     this.core.stats.ip.InHdrErrors++;
     this.core.rxDrop(iface, reason, true);
   }
+}
+
+/** Whether one prefix of `iface` holds both addresses (Linux's inet_addr_onlink). */
+function sameLink(iface: Interface, a: number, b: number): boolean {
+  const list = iface.addresses;
+  for (let i = 0; i < list.length; i++) if (list[i].contains(a) && list[i].contains(b)) return true;
+  return false;
 }

@@ -6,9 +6,11 @@
  * header) and the header is written around it through one reused repr, so a send copies the
  * payload once — into the port.
  */
-import { IPV4_HEADER_LEN, Ipv4, Ipv4Packet, type Ipv4Repr } from '@vnet/frame';
+import { Icmpv4Type, IPV4_HEADER_LEN, Ipv4, Ipv4Packet, type Ipv4Repr } from '@vnet/frame';
 import { dst32 } from '../addr32.js';
 import type { Core } from '../core.js';
+import { ACCEPT, DROP } from '../filter/rule.js';
+import type { Interface } from '../iface/interface.js';
 import type { Route } from '../iface/route-table.js';
 import { HEADROOM } from '../layout.js';
 import type { SendStatus } from '../protocol.js';
@@ -72,6 +74,7 @@ export class Ipv4Send {
     const buf = core.txBuf;
     Ipv4.emit(r, buf, HEADROOM);
     const len = IPV4_HEADER_LEN + payloadLen;
+    if (core.filter.output.active && !this.passes(buf, HEADROOM, len, route === undefined ? core.lo : route.iface)) return 'dropped';
     if (route === undefined) return core.loopback(buf, HEADROOM, len) ? 'local' : 'dropped';
     return this.routed(buf, HEADROOM, len, route, dst);
   }
@@ -81,13 +84,17 @@ export class Ipv4Send {
     const core = this.core;
     const dst = dst32(this.view.reset(buf, off));
     core.stats.ip.OutRequests++;
-    if (core.isLocal(dst)) return core.loopback(buf, off, len) ? 'local' : 'dropped';
+    if (core.isLocal(dst)) {
+      if (core.filter.output.active && !this.passes(buf, off, len, core.lo)) return 'dropped';
+      return core.loopback(buf, off, len) ? 'local' : 'dropped';
+    }
     const route = core.routes.find(dst);
     if (route === undefined) {
       core.stats.ip.OutNoRoutes++;
       core.txDrop(undefined, TxDrop.NoRoute);
       return 'no-route';
     }
+    if (core.filter.output.active && !this.passes(buf, off, len, route.iface)) return 'dropped';
     return this.routed(buf, off, len, route, dst);
   }
 
@@ -104,6 +111,16 @@ export class Ipv4Send {
       return 'too-big';
     }
     return this.fragmenter.send(buf, off, len, iface, nextHop);
+  }
+
+  /** The output chain's verdict on a datagram this host sends; a refused one is counted (and rejected with ICMP to ourselves). */
+  private passes(buf: Uint8Array, off: number, len: number, oif: Interface): boolean {
+    const core = this.core;
+    const verdict = core.filter.output.evaluate(buf, off, len, undefined, oif.name);
+    if (verdict === ACCEPT) return true;
+    core.txDrop(undefined, TxDrop.FilterOutput);
+    if (verdict !== DROP) core.icmp.error(buf, off, len, Icmpv4Type.DestUnreachable, verdict & 0xff, 0);
+    return false;
   }
 
   /** A fresh identification for a datagram built elsewhere. */

@@ -20,7 +20,7 @@ function grown(buf: Uint8Array, start: number, held: number, need: number, capac
 }
 
 export class SendRing {
-  private buf = new Uint8Array(0);
+  private buf: Uint8Array = new Uint8Array(0);
   private start = 0;
   /** Bytes held: sent and unacknowledged, then not yet sent. */
   length = 0;
@@ -72,7 +72,7 @@ export interface SeqRange {
 }
 
 export class ReceiveRing {
-  private buf = new Uint8Array(0);
+  private buf: Uint8Array = new Uint8Array(0);
   private start = 0;
   /** In-order bytes not yet handed to the application. */
   readable = 0;

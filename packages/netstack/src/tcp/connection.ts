@@ -121,6 +121,8 @@ export class TcpSocket {
   private rcvAdv = 0;
 
   private mss = 536;
+  /** Segments leave through an interface with checksum offload: no checksum is computed. */
+  private offload = false;
   private readonly sndBuf: SendRing;
   private readonly rcvBuf: ReceiveRing;
   private paused = false;
@@ -303,6 +305,7 @@ export class TcpSocket {
 
   /** Active open: sends the SYN. */
   open(iss: number, mss: number): void {
+    this.offload = this.host.offloadTo(this.remoteAddress);
     this.iss = iss;
     this.sndUna = iss;
     this.sndNxt = iss;
@@ -313,6 +316,7 @@ export class TcpSocket {
 
   /** Passive open, from a listener's SYN: sends the SYN-ACK. */
   accept(seg: TcpSegment, o: SegmentOptions, iss: number, mss: number): void {
+    this.offload = this.host.offloadTo(this.remoteAddress);
     this.iss = iss;
     this.sndUna = iss;
     this.sndNxt = iss;
@@ -922,7 +926,7 @@ export class TcpSocket {
     setU16(buf, at + 18, 0);
     if (n > 0) this.sndBuf.copyOut(from, n, buf, at + hl);
     const total = hl + n;
-    if (!host.checksumOffload) {
+    if (!this.offload) {
       const sum = pseudoHeaderSum4(this.localAddress, this.remoteAddress, IpProtocol.TCP, total);
       setU16(buf, at + 16, internetChecksum(buf, at, at + total, sum));
     }

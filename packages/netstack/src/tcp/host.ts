@@ -11,12 +11,12 @@ export interface TcpHost {
   readonly stats: TcpStats;
   /** How long a connection stays in TIME_WAIT (ms). */
   readonly timeWaitMs: number;
-  /** Checksums are left to the NIC: skipped on send, trusted on receive. */
-  readonly checksumOffload: boolean;
   /** The buffer to build a segment of `length` bytes in, at `PAYLOAD_AT`. */
   buffer(length: number): Uint8Array;
   /** Sends the segment just built (`length` bytes at `PAYLOAD_AT`) from the connection's addresses. */
   send(conn: TcpSocket, length: number): void;
+  /** Whether segments towards `remote` leave through an interface with checksum offload. */
+  offloadTo(remote: number): boolean;
   /** The MSS to announce towards `remote`: the route's MTU less the headers. */
   mssFor(remote: number): number;
   /** Lets the connection send what it can, inside the stack's re-entrancy guard. */

@@ -33,8 +33,6 @@ import { newTcpStats, type TcpStats } from './stats.js';
 export interface TcpOptions extends TcpSocketOptions {
   /** TIME_WAIT length in ms (Linux: 60 s). */
   timeWaitMs?: number;
-  /** Skip checksums on send and trust them on receive (checksum offload between virtual NICs). */
-  checksumOffload?: boolean;
 }
 
 export interface TcpListenOptions extends TcpSocketOptions {
@@ -96,7 +94,6 @@ const EPHEMERAL_HIGH = 60999;
 export class TcpLayer implements ProtocolHandler, TcpHost {
   readonly stats: TcpStats = newTcpStats();
   readonly timeWaitMs: number;
-  readonly checksumOffload: boolean;
   private readonly defaults: Required<TcpSocketOptions>;
   private readonly byPort = new Map<number, Map<number, TcpSocket>>();
   private readonly listeners = new Map<number, TcpListener[]>();
@@ -112,7 +109,6 @@ export class TcpLayer implements ProtocolHandler, TcpHost {
     options: TcpOptions = {},
   ) {
     this.timeWaitMs = options.timeWaitMs ?? 60_000;
-    this.checksumOffload = options.checksumOffload ?? false;
     this.defaults = socketOptions(options, {
       noDelay: false,
       congestion: 'cubic',
@@ -209,7 +205,7 @@ export class TcpLayer implements ProtocolHandler, TcpHost {
 
   // ---- segments in ----
 
-  input(ip: Ipv4Packet, _ifindex: number, broadcast: boolean): string | undefined {
+  input(ip: Ipv4Packet, ifindex: number, broadcast: boolean): string | undefined {
     const stats = this.stats;
     stats.InSegs++;
     if (broadcast) return 'tcp-broadcast';
@@ -222,7 +218,8 @@ export class TcpLayer implements ProtocolHandler, TcpHost {
     }
     const src = src32(ip);
     const dst = dst32(ip);
-    if (!this.checksumOffload && !verifyChecksum(b, at, at + len, pseudoHeaderSum4(src, dst, IpProtocol.TCP, len))) {
+    const trusted = this.core.interfaceByIndex(ifindex)?.checksumOffload === true;
+    if (!trusted && !verifyChecksum(b, at, at + len, pseudoHeaderSum4(src, dst, IpProtocol.TCP, len))) {
       stats.InErrs++;
       stats.InCsumErrors++;
       return 'tcp-checksum';
@@ -284,7 +281,7 @@ export class TcpLayer implements ProtocolHandler, TcpHost {
     const seq = ackFlag ? seg.ack : 0;
     const ack = ackFlag ? 0 : (seg.seq + segLen) >>> 0;
     writeBareSegment(buf, at, seg.dstPort, seg.srcPort, seq, ack, ackFlag ? TcpFlags.RST : TcpFlags.RST | TcpFlags.ACK, 0);
-    if (!this.checksumOffload) setU16(buf, at + 16, internetChecksum(buf, at, at + 20, pseudoHeaderSum4(dst, src, IpProtocol.TCP, 20)));
+    if (!this.offloadTo(src)) setU16(buf, at + 16, internetChecksum(buf, at, at + 20, pseudoHeaderSum4(dst, src, IpProtocol.TCP, 20)));
     this.stats.OutRsts++;
     this.stats.OutSegs++;
     core.tx.sendBuilt(src, dst, IpProtocol.TCP, core.defaultTtl, 0, true, 20);
@@ -299,6 +296,12 @@ export class TcpLayer implements ProtocolHandler, TcpHost {
   send(conn: TcpSocket, length: number): void {
     this.stats.OutSegs++;
     this.core.tx.sendBuilt(conn.remoteAddress, conn.localAddress, IpProtocol.TCP, this.core.defaultTtl, 0, true, length);
+  }
+
+  /** Whether segments towards `remote` leave through an interface with checksum offload. */
+  offloadTo(remote: number): boolean {
+    const core = this.core;
+    return (core.isLocal(remote) ? core.lo : core.routes.find(remote)?.iface)?.checksumOffload === true;
   }
 
   mssFor(remote: number): number {

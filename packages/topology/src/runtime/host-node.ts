@@ -12,6 +12,7 @@ import { ip } from '../tools/ip.js';
 import { iperf } from '../tools/iperf.js';
 import { nc } from '../tools/nc.js';
 import { arp, ifconfig, route } from '../tools/net-tools.js';
+import { nft } from '../tools/nft.js';
 import { type PingHost, ping } from '../tools/ping.js';
 import { type PktgenOptions, type PktgenResult, pktgen } from '../tools/pktgen.js';
 import { ss } from '../tools/ss.js';
@@ -19,7 +20,7 @@ import { sysctl } from '../tools/sysctl.js';
 import type { Poller } from './poller.js';
 import type { NodeInfo, PingResult } from './protocol.js';
 
-const TOOLS = 'ping, ip (addr, link, route, neigh), ifconfig, arp, route, sysctl, iperf, nc, ss, hostname, help';
+const TOOLS = 'ping, ip (addr, link, route, neigh), ifconfig, arp, route, sysctl, nft, iperf, nc, ss, hostname, help';
 
 export class HostNode implements PingHost {
   readonly stack: Stack;
@@ -47,10 +48,15 @@ export class HostNode implements PingHost {
         receive(bytes, offset, length);
       };
     }
-    const first = plan.intfs[0];
-    if (first) this.stack.addAddress(first.name, plan.ip);
+    // The first interface has the host's address; others have theirs from their links (ipA/ipB).
+    plan.intfs.forEach((intf, i) => {
+      const cidr = intf.ip ?? (i === 0 ? plan.ip : undefined);
+      if (cidr !== undefined) this.stack.addAddress(intf.name, cidr);
+    });
     // As in Mininet, a host has only its connected route unless it is given a default route.
-    if (plan.defaultRoute) this.stack.routes.add({ dst: '0.0.0.0/0', via: plan.defaultRoute });
+    if (plan.defaultRoute) this.stack.routes.add(defaultRoute(plan.defaultRoute));
+    // Mininet's LinuxRouter: sysctl net.ipv4.ip_forward=1 at start.
+    if (plan.router) this.stack.forwarding = true;
     poller.add(this.stack);
   }
 
@@ -78,9 +84,12 @@ export class HostNode implements PingHost {
     return this.echoId;
   }
 
+  /** Mininet's --arp: an entry for each address on one of this host's subnets (others are skipped, as `arp -s` fails on them). */
   addStaticArp(entries: Array<{ ip: string; mac: string }>): void {
-    const own = this.plan.ip.split('/')[0];
-    for (const e of entries) if (e.ip !== own) this.stack.arp.add(e.ip, e.mac, { permanent: true });
+    for (const e of entries) {
+      const r = this.stack.routes.lookup(e.ip);
+      if (r?.type === 'unicast' && r.via === undefined) this.stack.arp.add(e.ip, e.mac, { permanent: true });
+    }
   }
 
   info(): NodeInfo {
@@ -122,6 +131,9 @@ export class HostNode implements PingHost {
           break;
         case 'sysctl':
           write(sysctl(this.stack, args));
+          break;
+        case 'nft':
+          write(nft(this.stack, args));
           break;
         case 'iperf':
         case 'iperf3':
@@ -190,4 +202,12 @@ export class HostNode implements PingHost {
   close(): void {
     this.stack.close();
   }
+}
+
+/** A default route as Mininet writes `defaultRoute`: `10.0.0.254`, `via 10.0.0.254`, or `dev h1-eth0`. */
+function defaultRoute(text: string): { dst: string; via?: string; dev?: string } {
+  const words = text.trim().split(/\s+/);
+  if (words.length === 2 && words[0] === 'dev') return { dst: '0.0.0.0/0', dev: words[1] };
+  if (words.length === 2 && words[0] === 'via') return { dst: '0.0.0.0/0', via: words[1] };
+  return { dst: '0.0.0.0/0', via: text.trim() };
 }

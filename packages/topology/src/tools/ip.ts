@@ -87,7 +87,7 @@ function route(stack: Stack, verb: string, rest: string[]): string {
         let line = r.dst;
         if (r.via) line += ` via ${r.via}`;
         line += ` dev ${r.dev}`;
-        if (r.proto === 'kernel') line += ' proto kernel';
+        if (r.proto === 'kernel' || r.proto === 'redirect') line += ` proto ${r.proto}`;
         if (r.scope === 'link') line += ' scope link';
         if (r.src) line += ` src ${r.src}`;
         if (r.metric) line += ` metric ${r.metric}`;
@@ -113,6 +113,12 @@ function route(stack: Stack, verb: string, rest: string[]): string {
       stack.routes.delete({ dst: spec.dst });
       stack.routes.add(spec);
     } else stack.routes.delete(spec);
+    return '';
+  }
+  if (verb === 'flush') {
+    // Routes learned from ICMP redirects are the cache.
+    if (rest[0] !== 'cache') throw usage('ip', 'usage: ip route flush cache');
+    stack.routes.flushCache();
     return '';
   }
   if (verb === 'get') {

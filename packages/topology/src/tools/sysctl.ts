@@ -12,7 +12,24 @@ const SETTINGS: Record<string, { get(stack: Stack): string; set(stack: Stack, va
       stack.forwarding = value === '1';
     },
   },
+  'net.ipv4.conf.all.accept_redirects': {
+    get: (stack) => (stack.acceptRedirects ? '1' : '0'),
+    set: (stack, value) => {
+      stack.acceptRedirects = boolSetting('net.ipv4.conf.all.accept_redirects', value);
+    },
+  },
+  'net.ipv4.conf.all.send_redirects': {
+    get: (stack) => (stack.sendRedirects ? '1' : '0'),
+    set: (stack, value) => {
+      stack.sendRedirects = boolSetting('net.ipv4.conf.all.send_redirects', value);
+    },
+  },
 };
+
+function boolSetting(key: string, value: string): boolean {
+  if (value !== '0' && value !== '1') throw usage('sysctl', `setting key "${key}": Invalid argument (0 or 1, not ${value})`);
+  return value === '1';
+}
 
 /** `sysctl [-w] KEY[=VALUE]…`, `sysctl -a`; `net/ipv4/ip_forward` is the same key. */
 export function sysctl(stack: Stack, args: string[]): string {
