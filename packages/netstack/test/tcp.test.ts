@@ -93,6 +93,56 @@ describe('TCP', () => {
 });
 
 describe('TCP edge cases', () => {
+  it('closes passively through CLOSE_WAIT and LAST_ACK when the application ends on the peer FIN', () => {
+    const { a, b } = pair();
+    const states: string[] = [];
+    b.tcp.listen({
+      port: 80,
+      onConnection: (s) => {
+        s.onEnd = () => {
+          states.push(s.state);
+          s.end();
+          states.push(s.state);
+        };
+      },
+    });
+    const c = a.tcp.connect({ address: '10.0.0.2', port: 80 });
+    lab.advance(1);
+    c.end();
+    lab.advance(1);
+    expect(states).toEqual(['CLOSE_WAIT', 'LAST_ACK']);
+    expect(c.state).toBe('TIME_WAIT');
+    expect(b.tcp.connections().map((x) => x.state)).toEqual(['LISTEN']);
+  });
+
+  it('hands a paused reader the data before the end, and the end before the close', () => {
+    const { a, b } = pair();
+    const events: string[] = [];
+    let server: TcpSocket | undefined;
+    b.tcp.listen({
+      port: 80,
+      onConnection: (s) => {
+        server = s;
+        s.pause();
+        s.onData = (_b, _o, n) => events.push(`data ${n}`);
+        s.onEnd = () => {
+          events.push('end');
+          s.end();
+        };
+        s.onClose = () => events.push('close');
+      },
+    });
+    const c = a.tcp.connect({ address: '10.0.0.2', port: 80 });
+    lab.advance(1);
+    c.write(new Uint8Array(3000));
+    c.end();
+    lab.advance(1);
+    expect(events).toEqual([]);
+    server!.resume();
+    lab.advance(1);
+    expect(events).toEqual(['data 3000', 'end', 'close']);
+  });
+
   it('answers a SYN to a closed port with RST: the connect is refused', () => {
     const { a, b } = pair();
     const c = a.tcp.connect({ address: '10.0.0.2', port: 81 });

@@ -446,6 +446,24 @@ describe('UDP', () => {
     expect(conserved(h1)).toBe(true);
   });
 
+  it('leaves the checksum to an interface with checksum offload, and trusts what arrives there', () => {
+    const { h1, h2, w } = pair();
+    h1.setChecksumOffload('h1-eth0', true);
+    h2.setChecksumOffload('h2-eth0', true);
+    const heard = listen(h2.udp.bind({ port: 9 }));
+    h1.udp.bind().send(text('offloaded'), 9, '10.0.0.2');
+    lab.pump();
+    const [d] = ipv4Frames(w.a.sent, IpProtocol.UDP);
+    expect(d.bytes[d.payloadOffset + 6] | d.bytes[d.payloadOffset + 7]).toBe(0); // "no checksum"
+    expect(heard.map((m) => m.text)).toEqual(['offloaded']);
+    // A wrong checksum arriving on an offloading interface is trusted, as a NIC that checked it would be.
+    const bad = w.a.sent.at(-1)!.slice();
+    bad[d.payloadOffset + 6] = 0x12;
+    w.b.inject(bad);
+    expect(heard).toHaveLength(2);
+    expect(h2.stats.udp.InCsumErrors).toBe(0);
+  });
+
   it('sets TTL and TOS on what it sends, and quotes the datagram in its port unreachable', () => {
     const { h, w } = host();
     const s = h.udp.bind({ ttl: 5, tos: 0x10 });

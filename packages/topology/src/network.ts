@@ -9,6 +9,7 @@
  * `stop()` — and process exit, SIGINT/SIGTERM, or an error during `start()` — leaves no worker,
  * timer or handle behind.
  */
+import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { parseMac } from '@vnet/frame';
@@ -28,9 +29,11 @@ import { topoFromString } from './builtins.js';
 import { TopologyError } from './errors.js';
 import { impairmentsOf } from './impairments.js';
 import { findSwitchLoop, type Plan, type PlannedHost, type PlannedNode, planNetwork } from './plan.js';
+import { bundleProgram, type ProgramSpec } from './program.js';
 import type { NodeInfo, OutputEvent, PingResult, WorkerInit } from './runtime/protocol.js';
 import { RpcClient } from './runtime/rpc.js';
 import type { LinkOptions, TopoSpec } from './spec.js';
+import { splitWords } from './tools/args.js';
 import { checkSwitchOptions, type HostOptions, type LinkParams, type SwitchOptions, Topo, topoFromSpec } from './topo.js';
 
 export type Placement = 'auto' | 'thread' | 'pool';
@@ -222,6 +225,16 @@ export class Network {
    */
   async cmd(node: string, line: string, options: { onOutput?: (text: string) => void; signal?: AbortSignal } = {}): Promise<string> {
     const rpc = this.rpcFor(node);
+    // `node FILE [args]`: the user's program, bundled here, runs in the host's worker.
+    const words = splitWords(line);
+    let program: ProgramSpec | undefined;
+    if (words[0] === 'node') {
+      if (!words[1])
+        throw new TopologyError('bad-option', 'usage: node FILE [args…] (a JavaScript or TypeScript program to run on the host)');
+      const hosts = Object.fromEntries(this.hosts.flatMap((h) => (this.get(h).ip ? [[h, this.get(h).ip as string]] : [])));
+      const id = randomUUID();
+      program = { code: await bundleProgram(words[1], id), id, file: words[1], args: words.slice(2), hosts };
+    }
     const job = this.nextJob++;
     let out = '';
     this.outputs.set(job, (text) => {
@@ -231,7 +244,7 @@ export class Network {
     const interrupt = () => void rpc.call('interrupt', { job }).catch(() => undefined);
     options.signal?.addEventListener('abort', interrupt, { once: true });
     try {
-      await rpc.call('cmd', { node, line, job });
+      await rpc.call('cmd', { node, line, job, program });
     } finally {
       options.signal?.removeEventListener('abort', interrupt);
       this.outputs.delete(job);
@@ -504,6 +517,7 @@ export class Network {
           n.kind === 'host' ? n.intfs.flatMap((i) => (i.ip ? [{ ip: i.ip.split('/')[0], mac: i.mac ?? n.mac }] : [])) : [],
         )
       : undefined;
+    const hosts = Object.fromEntries(plan.nodes.flatMap((n) => (n.kind === 'host' ? [[n.name, n.ip.split('/')[0]]] : [])));
     let started = 0;
     this.options.onProgress?.(0, groups.length);
     await Promise.all(
@@ -528,6 +542,7 @@ export class Network {
             n.intfs.map((i) => ({ link: i.link, side: i.side, descriptor: this.descriptors[i.link][i.side] })),
           ),
           staticArp,
+          hosts,
           seed: this.options.seed ?? 1,
         };
         await handle.rpc.call('init', init);
@@ -605,6 +620,16 @@ export class NodeHandle {
 
   get intfNames(): string[] {
     return this.plan.intfs.map((i) => i.name);
+  }
+
+  /**
+   * Runs a Node.js program (JavaScript or TypeScript, bundled with esbuild) on the host, with
+   * `net`, `http`, `dgram` and `dns` bound to the host's stack; resolves with its output when it
+   * exits (when nothing keeps it alive, or on `process.exit`). Abort `signal` to stop it.
+   */
+  spawn(file: string, args: string[] = [], options?: { onOutput?: (text: string) => void; signal?: AbortSignal }): Promise<string> {
+    const quote = (w: string) => (/[\s"']/.test(w) ? `'${w.replaceAll("'", '')}'` : w);
+    return this.net.cmd(this.plan.name, ['node', file, ...args].map(quote).join(' '), options);
   }
 
   /** Runs a command line on the node, as Mininet's `node.cmd()`, and returns its output. */

@@ -11,7 +11,7 @@ import pc from 'picocolors';
 import { COMMANDS, type CommandContext } from './commands.js';
 
 /** Commands a host's own shell knows, offered by tab completion after a node name. */
-const NODE_COMMANDS = ['ping', 'ip', 'ifconfig', 'arp', 'route', 'hostname', 'help'];
+const NODE_COMMANDS = ['ping', 'ip', 'ifconfig', 'arp', 'route', 'sysctl', 'iperf', 'nc', 'ss', 'nft', 'node', 'hostname', 'help'];
 
 export interface ShellIo {
   input: Readable;
@@ -29,6 +29,8 @@ export class Shell {
   private closed = false;
   /** The node command in progress, which Ctrl-C interrupts. */
   private running: AbortController | undefined;
+  /** Background jobs started so far (`h2 node server.mjs &`), for their numbers. */
+  private jobs = 0;
 
   constructor(
     private readonly net: Network,
@@ -77,6 +79,7 @@ export class Shell {
       const command = COMMANDS[first];
       let out: string | undefined;
       if (command) out = await command.run(ctx, args);
+      else if (this.net.nodeNames().includes(first) && args.at(-1) === '&') this.runInBackground(first, args.slice(0, -1));
       else if (this.net.nodeNames().includes(first)) await this.runOnNode(first, args);
       else throw new Error(`unknown command or node: ${first} (type help)`);
       if (out) this.io.output.write(out.endsWith('\n') ? out : `${out}\n`);
@@ -94,6 +97,21 @@ export class Shell {
     } finally {
       this.running = undefined;
     }
+  }
+
+  /**
+   * `h2 node server.mjs &`: runs the command as a shell's background job would, its output
+   * printed as it comes, until it ends or the network stops; the prompt returns at once.
+   */
+  private runInBackground(node: string, args: string[]): void {
+    const job = ++this.jobs;
+    this.io.output.write(`[${job}] ${node} ${args.join(' ')}\n`);
+    this.net
+      .cmd(node, this.substitute(args).join(' '), { onOutput: (t) => this.io.output.write(t) })
+      .then(() => this.io.output.write(`[${job}]+ Done  ${node} ${args.join(' ')}\n`))
+      .catch((e: Error) => {
+        if (!this.closed) this.io.output.write(`${pc.red(`*** [${job}] ${e.message}`)}\n`);
+      });
   }
 
   /** Mininet's rule: a word that names a host becomes that host's IP address. */

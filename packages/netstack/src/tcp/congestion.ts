@@ -50,13 +50,13 @@ class NewReno implements CongestionControl {
   }
 
   onLoss(flight: number): void {
-    this.ssthresh = Math.max(flight / 2, 2 * this.mss);
+    this.ssthresh = Math.max(Math.floor(flight / 2), 2 * this.mss);
     this.cwnd = this.ssthresh;
     this.acc = 0;
   }
 
   onTimeout(flight: number): void {
-    this.ssthresh = Math.max(flight / 2, 2 * this.mss);
+    this.ssthresh = Math.max(Math.floor(flight / 2), 2 * this.mss);
     this.cwnd = this.mss;
     this.acc = 0;
   }
@@ -116,7 +116,7 @@ class Cubic implements CongestionControl {
     const w = this.cwnd / this.mss;
     // Fast convergence: a flow whose window stopped growing gives way to newer ones.
     this.wMax = w < this.wMax ? (w * (1 + BETA)) / 2 : w;
-    this.ssthresh = Math.max(Math.max(flight, this.cwnd) * BETA, 2 * this.mss);
+    this.ssthresh = Math.max(Math.floor(Math.max(flight, this.cwnd) * BETA), 2 * this.mss);
     this.cwnd = this.ssthresh;
     this.epoch = -1;
   }

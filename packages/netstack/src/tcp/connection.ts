@@ -135,6 +135,10 @@ export class TcpSocket {
   private finSent = false;
   private finSeq = 0;
   private peerFin = false;
+  /** The peer's FIN arrived while data waited for a paused reader. */
+  private endPending = false;
+  /** The connection ended in order while that data still waited: `onClose` follows `onEnd`. */
+  private closePending = false;
   private closed = false;
   private drainWanted = false;
 
@@ -249,7 +253,9 @@ export class TcpSocket {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.host.run(this);
+    // What waited is delivered even when the connection has ended meanwhile.
+    this.deliver();
+    if (this.state !== 'CLOSED') this.host.run(this);
   }
 
   setNoDelay(on = true): void {
@@ -678,11 +684,19 @@ export class TcpSocket {
     this.ackReceived(moved);
   }
 
-  /** Hands the readable bytes to the application unless paused. */
+  /** Hands the readable bytes to the application unless paused; then the peer's FIN if it waited for them. */
   private deliver(): void {
     if (this.paused || !this.onData) return;
     const sink = this.onData;
     this.rcvBuf.read(this.rcvBuf.readable, sink);
+    if (this.endPending && this.rcvBuf.readable === 0) {
+      this.endPending = false;
+      this.onEnd?.();
+      if (this.closePending) {
+        this.closePending = false;
+        this.onClose?.(undefined);
+      }
+    }
   }
 
   /** ACK every second full segment at once, others after the delayed-ACK time (RFC 1122, RFC 5681 §4.2). */
@@ -705,20 +719,21 @@ export class TcpSocket {
     this.peerFin = true;
     this.rcvNxt = seqAdd(this.rcvNxt, 1);
     this.ackNow = true;
-    switch (this.state) {
-      case 'SYN_RECEIVED':
-      case 'ESTABLISHED':
-        this.state = 'CLOSE_WAIT';
-        break;
-      case 'FIN_WAIT_1':
-        this.state = 'CLOSING';
-        break;
-      case 'FIN_WAIT_2':
-        this.finWait2At = NONE;
-        this.enterTimeWait();
-        break;
+    const wasFinWait2 = this.state === 'FIN_WAIT_2';
+    if (this.state === 'SYN_RECEIVED' || this.state === 'ESTABLISHED') this.state = 'CLOSE_WAIT';
+    else if (this.state === 'FIN_WAIT_1') this.state = 'CLOSING';
+    // The application hears the end before the close that TIME_WAIT reports.
+    this.endWhenRead();
+    if (wasFinWait2) {
+      this.finWait2At = NONE;
+      this.enterTimeWait();
     }
-    this.onEnd?.();
+  }
+
+  /** The peer's FIN reaches the application after the data before it: at once, or once a paused reader took the rest. */
+  private endWhenRead(): void {
+    if (this.rcvBuf.readable > 0) this.endPending = true;
+    else this.onEnd?.();
   }
 
   private enterTimeWait(): void {
@@ -754,7 +769,8 @@ export class TcpSocket {
       const cwndRoom = this.inRecovery ? this.cc.cwnd - this.pipe() : this.cc.cwnd - flight;
       const wndRoom = this.sndWnd - flight;
       const full = this.segmentRoom();
-      let n = Math.min(full, unsent, cwndRoom, wndRoom);
+      // Whole bytes only: a window may be fractional after a reduction.
+      let n = Math.floor(Math.min(full, unsent, cwndRoom, wndRoom));
       if (n > 0) {
         const last = n === unsent;
         // Nagle (RFC 896): a small segment waits while data is unacknowledged.
@@ -1035,7 +1051,9 @@ export class TcpSocket {
     if (this.closed) return;
     this.closed = true;
     this.host.closed(this);
-    this.onClose?.(error);
+    // An orderly end waits for a paused reader to take the data and the FIN; a reset does not.
+    if (error === undefined && this.endPending) this.closePending = true;
+    else this.onClose?.(error);
   }
 
   /** Leaves the table now: CLOSED. */

@@ -163,12 +163,19 @@ export class TcpLayer implements ProtocolHandler, TcpHost {
     const s = new TcpSocket(this, local, localPort, remote, remotePort, socketOptions(o, this.defaults), undefined);
     this.add(s);
     this.stats.ActiveOpens++;
-    core.begin();
-    try {
-      s.open(this.iss(local, localPort, remote, remotePort), this.mssFor(remote));
-    } finally {
-      core.end();
-    }
+    const open = () => {
+      if (!this.all.has(s) || core.closed) return;
+      core.begin();
+      try {
+        s.open(this.iss(local, localPort, remote, remotePort), this.mssFor(remote));
+      } finally {
+        core.end();
+      }
+    };
+    // Over loopback the whole handshake would finish inside this call, before the caller set
+    // its callbacks: the SYN leaves once the caller's code has run.
+    if (route === undefined) queueMicrotask(open);
+    else open();
     return s;
   }
 

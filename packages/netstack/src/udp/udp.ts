@@ -6,8 +6,9 @@
  * the socket that matches it best (a connected socket before an unconnected one, a bound
  * address before any), a broadcast or multicast one to every socket bound to any address (or
  * that group) on its port. Checksums are computed on output and verified on input, where zero
- * means none (IPv4 only). A datagram for a port nobody holds gets ICMP port unreachable, unless
- * it was broadcast. Counters are Linux's `Udp:` line of /proc/net/snmp.
+ * means none (IPv4 only), except through interfaces with checksum offload (loopback among them),
+ * where none is computed and what arrives is trusted. A datagram for a port nobody holds gets
+ * ICMP port unreachable, unless it was broadcast. Counters are Linux's `Udp:` line of /proc/net/snmp.
  *
  * Why it allocates nothing per datagram: the header is read straight from the bytes, the port
  * lookup is a Map of small-integer keys, addresses stay int32 inside (see addr32.ts), and the
@@ -149,20 +150,25 @@ export class UdpLayer implements ProtocolHandler, UdpSockets {
     const ulen = UDP_HEADER_LEN + length;
     core.begin();
     try {
-      // The checksum covers the source address, so it is chosen here as sendBuilt would.
+      // The checksum covers the source address, so it is chosen here as sendBuilt would, and
+      // the route tells whether the egress interface offloads checksums.
       let src = s.src32;
-      if (src === 0) {
-        if (core.isLocal(dst)) src = dst;
-        else {
-          const route = core.routes.find(dst);
-          // No route: sendBuilt finds none either, counts it and says so; nothing is built.
-          if (route === undefined) return core.tx.sendBuilt(dst, 0, IpProtocol.UDP, s.ttl, s.tos, false, ulen);
-          src = core.routes.sourceFor(route, dst);
-        }
+      let offload: boolean;
+      if (core.isLocal(dst)) {
+        if (src === 0) src = dst;
+        offload = core.lo.checksumOffload;
+      } else {
+        const route = core.routes.find(dst);
+        // No route: sendBuilt finds none either, counts it and says so; nothing is built.
+        if (route === undefined) return core.tx.sendBuilt(dst, src, IpProtocol.UDP, s.ttl, s.tos, false, ulen);
+        if (src === 0) src = core.routes.sourceFor(route, dst);
+        offload = route.iface.checksumOffload;
       }
       const buf = core.txFor(IPV4_HEADER_LEN + ulen);
       const o = PAYLOAD_AT;
-      copyBytes(data, offset, buf, o + UDP_HEADER_LEN, length);
+      // A whole array goes by memcpy; `set` of a part would need a subarray view, an allocation.
+      if (offset === 0 && length === data.length) buf.set(data, o + UDP_HEADER_LEN);
+      else copyBytes(data, offset, buf, o + UDP_HEADER_LEN, length);
       const sport = s.port;
       buf[o] = sport >>> 8;
       buf[o + 1] = sport;
@@ -172,10 +178,13 @@ export class UdpLayer implements ProtocolHandler, UdpSockets {
       buf[o + 5] = ulen;
       buf[o + 6] = 0;
       buf[o + 7] = 0;
-      // A computed 0 goes out as 0xffff: 0 means "no checksum" (RFC 768).
-      const c = internetChecksum(buf, o, o + ulen, pseudoHeaderSum4(src, dst, IpProtocol.UDP, ulen)) || 0xffff;
-      buf[o + 6] = c >>> 8;
-      buf[o + 7] = c;
+      // With checksum offload the field stays 0, "no checksum", which any receiver accepts; else
+      // a computed 0 goes out as 0xffff (RFC 768).
+      if (!offload) {
+        const c = internetChecksum(buf, o, o + ulen, pseudoHeaderSum4(src, dst, IpProtocol.UDP, ulen)) || 0xffff;
+        buf[o + 6] = c >>> 8;
+        buf[o + 7] = c;
+      }
       const status = core.tx.sendBuilt(dst, src, IpProtocol.UDP, s.ttl, s.tos, false, ulen);
       if (status === 'sent' || status === 'queued' || status === 'local') st.OutDatagrams++;
       else if (status === 'dropped') st.SndbufErrors++;
@@ -187,7 +196,7 @@ export class UdpLayer implements ProtocolHandler, UdpSockets {
 
   // ---- input ----
 
-  input(ip: Ipv4Packet, _ifindex: number, broadcast: boolean): string | undefined {
+  input(ip: Ipv4Packet, ifindex: number, broadcast: boolean): string | undefined {
     const st = this.core.stats.udp;
     const b = ip.bytes;
     const off = ip.payloadOffset;
@@ -204,7 +213,11 @@ export class UdpLayer implements ProtocolHandler, UdpSockets {
     }
     const src = src32(ip);
     const dst = dst32(ip);
-    if ((b[off + 6] | b[off + 7]) !== 0 && !verifyChecksum(b, off, off + ulen, pseudoHeaderSum4(src, dst, IpProtocol.UDP, ulen))) {
+    if (
+      (b[off + 6] | b[off + 7]) !== 0 &&
+      this.core.interfaceByIndex(ifindex)?.checksumOffload !== true &&
+      !verifyChecksum(b, off, off + ulen, pseudoHeaderSum4(src, dst, IpProtocol.UDP, ulen))
+    ) {
       st.InCsumErrors++;
       st.InErrors++;
       return RxDrop.UdpChecksum;

@@ -7,7 +7,9 @@ import type { LinkEnd } from '@vnet/link';
 import { Stack } from '@vnet/netstack';
 import { TopologyError } from '../errors.js';
 import type { PlannedHost } from '../plan.js';
+import type { ProgramSpec } from '../program.js';
 import { splitWords } from '../tools/args.js';
+import { curl } from '../tools/curl.js';
 import { ip } from '../tools/ip.js';
 import { iperf } from '../tools/iperf.js';
 import { nc } from '../tools/nc.js';
@@ -18,9 +20,10 @@ import { type PktgenOptions, type PktgenResult, pktgen } from '../tools/pktgen.j
 import { ss } from '../tools/ss.js';
 import { sysctl } from '../tools/sysctl.js';
 import type { Poller } from './poller.js';
+import { Program } from './program-runner.js';
 import type { NodeInfo, PingResult } from './protocol.js';
 
-const TOOLS = 'ping, ip (addr, link, route, neigh), ifconfig, arp, route, sysctl, nft, iperf, nc, ss, hostname, help';
+const TOOLS = 'ping, ip (addr, link, route, neigh), ifconfig, arp, route, sysctl, nft, iperf, nc, curl, ss, node, hostname, help';
 
 export class HostNode implements PingHost {
   readonly stack: Stack;
@@ -32,6 +35,8 @@ export class HostNode implements PingHost {
     ends: Map<string, LinkEnd>,
     private readonly poller: Poller,
     random: () => number,
+    /** The network's host names and addresses (its /etc/hosts). */
+    readonly hosts: Record<string, string> = {},
   ) {
     this.stack = new Stack({ hostname: plan.name, random });
     for (const intf of plan.intfs) {
@@ -45,7 +50,16 @@ export class HostNode implements PingHost {
       const receive = port.onFrame;
       port.onFrame = (bytes, offset, length) => {
         if (!this.polledThisTurn) this.pollForArrivals();
-        receive(bytes, offset, length);
+        if (this.programs.size === 0) receive(bytes, offset, length);
+        else {
+          // A program's callback may throw from inside the stack: that program crashes, as
+          // a Node process with an uncaught exception would; the host goes on.
+          try {
+            receive(bytes, offset, length);
+          } catch (e) {
+            for (const p of this.programs) p.crash(e);
+          }
+        }
       };
     }
     // The first interface has the host's address; others have theirs from their links (ipA/ipB).
@@ -65,6 +79,8 @@ export class HostNode implements PingHost {
   }
 
   private polledThisTurn = false;
+  /** Node.js programs running on this host. */
+  private readonly programs = new Set<Program>();
 
   private pollForArrivals(): void {
     this.polledThisTurn = true;
@@ -142,6 +158,9 @@ export class HostNode implements PingHost {
         case 'nc':
           await nc(this, args, write, signal, stdin);
           break;
+        case 'curl':
+          await curl(this, args, write, signal);
+          break;
         case 'ss':
         case 'netstat':
           write(ss(this.stack, args));
@@ -199,7 +218,30 @@ export class HostNode implements PingHost {
     return pktgen(port, { ...o, srcMac: parseMac(this.plan.mac) });
   }
 
+  /** Runs a user's Node.js program on this host until it exits or is interrupted. */
+  async runProgram(spec: ProgramSpec, write: (text: string) => void, signal: AbortSignal): Promise<void> {
+    const program = new Program(this, spec, write);
+    this.programs.add(program);
+    const kill = () => program.kill();
+    signal.addEventListener('abort', kill, { once: true });
+    try {
+      program.start();
+      await program.done;
+    } finally {
+      signal.removeEventListener('abort', kill);
+      this.programs.delete(program);
+      this.poller.replan();
+    }
+  }
+
+  /** An exception no program code caught reached the worker: the programs of this host end with it. Whether there were any. */
+  crashPrograms(error: unknown): boolean {
+    for (const p of this.programs) p.crash(error);
+    return this.programs.size > 0;
+  }
+
   close(): void {
+    for (const p of this.programs) p.kill();
     this.stack.close();
   }
 }

@@ -3,12 +3,16 @@ import type { LinkEndDescriptor } from '@vnet/link';
 import type { PlannedNode } from '../plan.js';
 
 /** Everything a worker needs to build its nodes. */
+import type { ProgramSpec } from '../program.js';
+
 export interface WorkerInit {
   nodes: PlannedNode[];
   /** The link ends of this worker's nodes, by link index and side. */
   linkEnds: Array<{ link: number; side: 'a' | 'b'; descriptor: LinkEndDescriptor }>;
   /** Static ARP entries for every host (Mininet's --arp). */
   staticArp?: Array<{ ip: string; mac: string }>;
+  /** Every host's name and first address: the network's /etc/hosts, for tools that take names. */
+  hosts: Record<string, string>;
   seed: number;
 }
 
@@ -17,6 +21,8 @@ export interface CmdParams {
   line: string;
   /** Identifies the running command: its output streams as `output` events, `interrupt` stops it. */
   job: number;
+  /** A Node.js program to run on the host instead of the line (bundled on the main thread). */
+  program?: ProgramSpec;
 }
 
 /** A piece of a running command's output, sent as an RPC event. */

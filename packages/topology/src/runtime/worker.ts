@@ -25,6 +25,14 @@ function node(name: string): HostNode | SwitchNode {
   return n;
 }
 
+// A user's program can throw from a callback Node's streams run later (process.nextTick): the
+// programs on this worker's hosts end with it, as a Node process would; the worker goes on.
+process.on('uncaughtException', (error) => {
+  let taken = false;
+  for (const n of nodes.values()) if (n instanceof HostNode && n.crashPrograms(error)) taken = true;
+  if (!taken) throw error;
+});
+
 serveRpc(parentPort, {
   init(init: WorkerInit) {
     const byName = new Map<string, LinkEnd>();
@@ -36,7 +44,7 @@ serveRpc(parentPort, {
     const rng = new Rng(init.seed);
     for (const plan of init.nodes) {
       if (plan.kind === 'host') {
-        const h = new HostNode(plan, byName, poller, () => rng.uniform());
+        const h = new HostNode(plan, byName, poller, () => rng.uniform(), init.hosts);
         if (init.staticArp) h.addStaticArp(init.staticArp);
         nodes.set(plan.name, h);
       } else {
@@ -46,12 +54,17 @@ serveRpc(parentPort, {
     poller.pollNow();
     return true;
   },
-  cmd: async ({ node: name, line, job }: CmdParams) => {
+  cmd: async ({ node: name, line, job, program }: CmdParams) => {
     const abort = new AbortController();
     jobs.set(job, abort);
     const port = parentPort!;
+    const write = (text: string) => port.postMessage({ event: 'output', data: { job, text } satisfies OutputEvent });
     try {
-      await node(name).run(line, (text) => port.postMessage({ event: 'output', data: { job, text } satisfies OutputEvent }), abort.signal);
+      const n = node(name);
+      if (program) {
+        if (!(n instanceof HostNode)) throw new Error(`${name} is a switch; programs run on hosts`);
+        await n.runProgram(program, write, abort.signal);
+      } else await n.run(line, write, abort.signal);
     } finally {
       jobs.delete(job);
     }
