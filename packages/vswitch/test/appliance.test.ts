@@ -2,7 +2,7 @@ import { ArpOperation, arp, build, EtherType, ethernet, ipv4, type LayerSpec, pa
 import { createLocalLink } from '@vnet/link';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Appliance, ApplianceVerdict, type PortOptions, portGroupVlan, SwitchError } from '../src/index.js';
-import { lab, settle } from './switch-lab.js';
+import { lab, settle, waitingLab } from './switch-lab.js';
 
 const mac = (n: number) => `00:00:00:00:00:0${n}`;
 const ip = (n: number) => `10.0.0.${n}`;
@@ -32,13 +32,9 @@ let close: () => void = () => {};
 afterEach(() => close());
 
 function appLab(ports: PortOptions[]) {
-  const l = lab(ports);
+  const l = waitingLab(ports);
   close = l.close;
-  const send = async (host: number, ...layers: LayerSpec[]) => {
-    l.send(host, ...layers);
-    await settle();
-  };
-  return { ...l, send, counts: () => l.got.map((g) => g.length) };
+  return l;
 }
 
 describe('the appliance API', () => {

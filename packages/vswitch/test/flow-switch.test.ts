@@ -1,21 +1,16 @@
-import { arp, build, ethernet, ipv4, type LayerSpec, payload, udp } from '@vnet/frame';
+import { arp, build, ethernet, ipv4, payload, udp } from '@vnet/frame';
 import { createLocalLink } from '@vnet/link';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LearningSwitch, type PortOptions, portGroupVlan } from '../src/index.js';
-import { lab, settle } from './switch-lab.js';
+import { settle, waitingLab } from './switch-lab.js';
 
 let close: () => void = () => {};
 afterEach(() => close());
 
-/** The lab's switch, with `send` waiting for the frame to be switched and the hosts' inbox sizes. */
 function flowLab(ports: PortOptions[]) {
-  const l = lab(ports);
+  const l = waitingLab(ports);
   close = l.close;
-  const send = async (host: number, ...layers: LayerSpec[]) => {
-    l.send(host, ...layers);
-    await settle();
-  };
-  return { ...l, send, counts: () => l.got.map((g) => g.length) };
+  return l;
 }
 
 const mac = (n: number) => `00:00:00:00:00:0${n}`;

@@ -24,3 +24,13 @@ export function lab(ports: PortOptions[], options: { maxMacs?: number } = {}) {
 
 /** Lets frames on local links arrive. */
 export const settle = () => new Promise((r) => setTimeout(r, 10));
+
+/** The lab, with `send` waiting until the frame was switched and `counts()` of each host's inbox. */
+export function waitingLab(ports: PortOptions[]) {
+  const l = lab(ports);
+  const send = async (host: number, ...layers: LayerSpec[]) => {
+    l.send(host, ...layers);
+    await settle();
+  };
+  return { ...l, send, counts: () => l.got.map((g) => g.length) };
+}
